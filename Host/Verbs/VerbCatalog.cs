@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Npa.Host.Verbs;
+
+/// <summary>Every verb of <c>npa</c>, in the order <c>--help</c> lists them.</summary>
+internal static class VerbCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return VersionVerb.Create();
+    }
+}
