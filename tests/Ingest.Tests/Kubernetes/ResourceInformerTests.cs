@@ -4,6 +4,7 @@ using Npa.Ingest.Tests.Kubernetes.FakeApiServer;
 using Npa.Resolver.Events;
 using Npa.Resolver.Model;
 using Npa.Tests.Shared;
+using Xunit.Abstractions;
 using Server = Npa.Ingest.Tests.Kubernetes.FakeApiServer.FakeApiServer;
 
 namespace Npa.Ingest.Tests.Kubernetes;
