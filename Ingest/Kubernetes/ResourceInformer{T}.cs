@@ -378,6 +378,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
                     _cache.Remove(key.Value, out old);
                 }
 
+                Filter?.Forget(key.Value);
                 if (old?.Value is not null)
                 {
                     await _events.WriteAsync(_descriptor.Deleted(old.Value, old.Uid, rv, false), cancellationToken).ConfigureAwait(false);
@@ -387,6 +388,8 @@ public sealed class ResourceInformer<T> : IResourceInformer
             {
                 await ApplyAsync(key.Value, obj, $"{_name} watch line {lineNumber}", force: false, cancellationToken).ConfigureAwait(false);
             }
+
+            await RevisitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
