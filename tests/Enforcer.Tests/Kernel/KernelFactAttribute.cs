@@ -15,6 +15,19 @@ public sealed class KernelFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A theory that needs root, a mounted bpffs and libbpf; skipped with the missing feature named.</summary>
+public sealed class KernelTheoryAttribute : TheoryAttribute
+{
+    public KernelTheoryAttribute()
+    {
+        string? missing = KernelFeatures.Missing();
+        if (missing is not null)
+        {
+            Skip = missing;
+        }
+    }
+}
+
 internal static partial class KernelFeatures
 {
     public static string? Missing()
