@@ -83,6 +83,21 @@ public sealed class NodeEnforcer : IDisposable
         return enforcer;
     }
 
+    /// <summary>Opens a root that must already be programmed (inspection): never loads or pins anything.</summary>
+    public static NodeEnforcer OpenExisting(string root, ILogger? logger = null)
+    {
+        if (!File.Exists(Path.Combine(root, "progs", MapNames.IngressProgramPin)))
+        {
+            throw new BpfException($"no npa programs are pinned under {root} (is the agent running, and is bpffs mounted?)");
+        }
+
+        EnforcerOptions options = new() { BpffsRoot = root };
+        PinnedObjects pins = PinnedObjects.OpenOrCreate(root, options.ObjectPath, options.ConntrackEntries);
+        NodeEnforcer enforcer = new(options, logger ?? NullLogger.Instance, pins);
+        enforcer.AdoptExisting();
+        return enforcer;
+    }
+
     /// <summary>Reads the pinned pod registry and programmed entries back into memory. Writes nothing.</summary>
     public IReadOnlyList<PodKey> AdoptExisting()
     {
@@ -108,7 +123,7 @@ public sealed class NodeEnforcer : IDisposable
                 PodEntry entry = new(key!, record.Key)
                 {
                     IfIndex = record.Value.IfIndex,
-                    Attach = (record.Value.Flags & 1) != 0 ? AttachKind.TcClsact : AttachKind.Tcx,
+                    Attach = (AttachKind)(record.Value.Flags & 0xff),
                     IngressMode = state.IngressMode,
                     EgressMode = state.EgressMode,
                 };
@@ -524,7 +539,7 @@ public sealed class NodeEnforcer : IDisposable
 
     private unsafe void WriteRecord(PodEntry entry)
     {
-        NpaPodRecord record = new() { IfIndex = entry.IfIndex, Flags = entry.Attach == AttachKind.TcClsact ? 1u : 0u };
+        NpaPodRecord record = new() { IfIndex = entry.IfIndex, Flags = (uint)entry.Attach };
         byte[] bytes = Encoding.UTF8.GetBytes(entry.Key.ToString());
         if (bytes.Length >= NpaPodRecord.KeyBytes)
         {

@@ -8,5 +8,6 @@ internal static class VerbCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionVerb.Create();
+        yield return EbpfVerb.Create();
     }
 }

@@ -10,7 +10,7 @@ public readonly record struct LpmPeerKey(Direction Direction, IpPrefix Prefix) :
 {
     public int CompareTo(LpmPeerKey other)
     {
-        int c = Direction.CompareTo(other.Direction);
+        int c = ((byte)Direction).CompareTo((byte)other.Direction);
         return c != 0 ? c : LpmPrefixOrder.Compare(Prefix, other.Prefix);
     }
 

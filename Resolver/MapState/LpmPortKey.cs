@@ -16,7 +16,7 @@ public readonly record struct LpmPortKey(Direction Direction, uint SetId, byte P
 
     public int CompareTo(LpmPortKey other)
     {
-        int c = Direction.CompareTo(other.Direction);
+        int c = ((byte)Direction).CompareTo((byte)other.Direction);
         if (c == 0) c = SetId.CompareTo(other.SetId);
         if (c == 0) c = Protocol.CompareTo(other.Protocol);
         if (c == 0) c = Port.CompareTo(other.Port);

@@ -15,8 +15,15 @@ public static class LpmPrefixOrder
             return c;
         }
 
-        c = ToInteger(a.Address.GetAddressBytes()).CompareTo(ToInteger(b.Address.GetAddressBytes()));
+        c = ToInteger(a.Address).CompareTo(ToInteger(b.Address));
         return c != 0 ? c : a.Length.CompareTo(b.Length);
+    }
+
+    /// <summary>The address as a big-endian integer, without allocating.</summary>
+    public static UInt128 ToInteger(System.Net.IPAddress address)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        return address.TryWriteBytes(bytes, out int written) ? ToInteger(bytes[..written]) : UInt128.Zero;
     }
 
     public static UInt128 ToInteger(ReadOnlySpan<byte> address) =>

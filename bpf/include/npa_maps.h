@@ -114,7 +114,7 @@ struct npa_frag_value {
 /* User-space registries, pinned with the other maps so that a restart reads them back. */
 struct npa_pod_record {
 	__u32 ifindex;
-	__u32 flags;
+	__u32 flags;   /* low byte: how the programs are attached (1 tcx, 2 tc clsact) */
 	char key[248]; /* "namespace/name/uid", NUL padded */
 };
 
