@@ -44,6 +44,8 @@ public sealed class NodeEnforcer : IDisposable
     private readonly PerCpuCounters _stats;
     private readonly Dictionary<PodKey, PodEntry> _pods = new();
     private readonly Dictionary<uint, PodEntry> _podsById = new();
+    private const uint MaxPodId = 1 << 20;
+    private uint _lastPodId;
 
     private NodeEnforcer(EnforcerOptions options, ILogger logger, PinnedObjects pins)
     {
@@ -278,6 +280,61 @@ public sealed class NodeEnforcer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Deletes conntrack entries idle for longer than <paramref name="idle"/> (by the kernel's last-seen
+    /// time, refreshed at most once a second). A later packet of such a flow is judged again as new.
+    /// </summary>
+    public int ExpireConntrack(TimeSpan idle)
+    {
+        ulong now = (ulong)(System.Diagnostics.Stopwatch.GetTimestamp() * (1_000_000_000.0 / System.Diagnostics.Stopwatch.Frequency));
+        ulong limit = (ulong)idle.TotalNanoseconds;
+        int deleted = 0;
+        lock (_gate)
+        {
+            foreach (KeyValuePair<NpaCtKey, NpaCtValue> ct in _conntrack.Entries())
+            {
+                if (now > ct.Value.LastSeenNs && now - ct.Value.LastSeenNs > limit && _conntrack.Delete(ct.Key))
+                {
+                    deleted++;
+                }
+            }
+        }
+
+        return deleted;
+    }
+
+    /// <summary>
+    /// Runs <see cref="Reconcile"/> (and, when <paramref name="conntrackIdle"/> is set,
+    /// <see cref="ExpireConntrack"/>) every <paramref name="period"/> until cancelled. Failures of one
+    /// round are reported to <paramref name="onError"/> and the loop goes on.
+    /// </summary>
+    public async Task RunPeriodicAsync(TimeSpan period, TimeSpan? conntrackIdle, TimeProvider time, Action<Exception>? onError, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        using PeriodicTimer timer = new(period, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    Reconcile();
+                    if (conntrackIdle is { } idle)
+                    {
+                        ExpireConntrack(idle);
+                    }
+                }
+                catch (Exception e) when (e is BpfException or IOException)
+                {
+                    onError?.Invoke(e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
     public IReadOnlyList<PodStatus> Pods()
     {
         lock (_gate)
@@ -426,8 +483,7 @@ public sealed class NodeEnforcer : IDisposable
             _podStates.Delete(entry.IfIndex);
         }
 
-        Dictionary<uint, LpmPodState> dumped = DumpAll();
-        DeleteEntries(entry.PodId, dumped.GetValueOrDefault(entry.PodId) ?? LpmPodState.Open);
+        DeleteEntries(entry.PodId, entry.Programmed);
         foreach (NpaCtKey key in _conntrack.Keys())
         {
             if (key.PodId == entry.PodId)
@@ -563,12 +619,14 @@ public sealed class NodeEnforcer : IDisposable
 
     private uint NextPodId()
     {
-        uint id = 1;
-        while (_podsById.ContainsKey(id) || _podRecords.TryLookup(id, out _))
+        uint id = _lastPodId;
+        do
         {
-            id++;
+            id = id >= MaxPodId ? 1 : id + 1;
         }
+        while (_podsById.ContainsKey(id) || _podRecords.TryLookup(id, out _));
 
+        _lastPodId = id;
         return id;
     }
 

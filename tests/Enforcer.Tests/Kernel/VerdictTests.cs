@@ -179,4 +179,16 @@ public sealed class VerdictTests : IDisposable
         Assert.False(In("10.1.0.1", Protocol.Tcp, 80, 51000));
         Assert.True(In("10.2.0.1", Protocol.Tcp, 80, 51001));
     }
+
+    [KernelFact]
+    public void IdleConntrackEntries_Expire()
+    {
+        Start();
+        E.Apply(_pod, Ingress(Allow("10.1.0.0/16", Tcp(80))));
+        Assert.True(In("10.1.0.1", Protocol.Tcp, 80, 52000));
+        Assert.Equal(0, E.ExpireConntrack(TimeSpan.FromMinutes(5)));
+        Assert.Single(E.Conntrack());
+        Assert.Equal(1, E.ExpireConntrack(TimeSpan.Zero));
+        Assert.Empty(E.Conntrack());
+    }
 }

@@ -36,6 +36,48 @@ public sealed class VethEnforcementTests : IDisposable
     }
 
     [KernelFact]
+    public async Task StrictPod_DeniesUntilProgrammed_StandardPod_Allows()
+    {
+        using Socket listener = _net.Listen(8080);
+        _root.Enforcer.EnsurePod(_pod, _net.PodAttachment, EnforcingMode.Strict);
+        using Socket early = _net.ClientSocket(NetnsTopology.ClientIp);
+        Assert.False(await _net.TryConnect(early, 8080).WaitAsync(TestTimeouts.Default), "strict: denied before policies are programmed");
+
+        _root.Enforcer.Apply(_pod, Open); // the pod has no policy: default allow
+        using Socket later = _net.ClientSocket(NetnsTopology.ClientIp);
+        Assert.True(await _net.TryConnect(later, 8080).WaitAsync(TestTimeouts.Default));
+
+        PodKey other = new("default", "web", "uid-standard");
+        _root.Enforcer.RemovePod(_pod);
+        _root.Enforcer.EnsurePod(other, _net.PodAttachment, EnforcingMode.Standard);
+        using Socket standard = _net.ClientSocket(NetnsTopology.Client2Ip);
+        Assert.True(await _net.TryConnect(standard, 8080).WaitAsync(TestTimeouts.Default), "standard: allowed before policies are programmed");
+    }
+
+    [KernelFact]
+    public async Task ReplyOfPodsOwnConnection_PassesIsolatedIngress()
+    {
+        using Socket server = NetnsThread_Listen();
+        _root.Enforcer.EnsurePod(_pod, _net.PodAttachment, EnforcingMode.Standard);
+        _root.Enforcer.Apply(_pod, Both([], [Allow("10.77.2.2/32", Tcp(7070))]));
+        Socket client = Npa.Enforcer.Attach.NetnsThread.Run($"/run/netns/{_net.Pod}", () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        using (client)
+        {
+            using CancellationTokenSource cts = new(TimeSpan.FromSeconds(1));
+            await client.ConnectAsync(new IPEndPoint(NetnsTopology.ClientIp, 7070), cts.Token).AsTask().WaitAsync(TestTimeouts.Default);
+            Assert.True(client.Connected, "egress allowed and the SYN-ACK passed the isolated ingress");
+        }
+    }
+
+    private Socket NetnsThread_Listen() => Npa.Enforcer.Attach.NetnsThread.Run($"/run/netns/{_net.Client}", () =>
+    {
+        Socket s = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        s.Bind(new IPEndPoint(IPAddress.Any, 7070));
+        s.Listen(4);
+        return s;
+    });
+
+    [KernelFact]
     public async Task RevokedRule_CutsOpenConnection()
     {
         using Socket listener = _net.Listen(8080);
