@@ -288,6 +288,19 @@ const controllerDefaults = [
   checkController("controller only", objs, { args: controllerDefaults, leaderElection: true });
   checkCrd("controller only", objs);
 }
+{
+  const objs = load("aws-vpc-cni-values");
+  checkCommon("aws-vpc-cni values", objs);
+  checkAgent("aws-vpc-cni values", objs, {
+    args: agentDefaults.map((a) => a.replace("--log-level=info", "--log-level=debug")
+      .replace("--enable-policy-event-logs=false", "--enable-policy-event-logs=true")),
+    mode: "standard", clusterName: "", healthPort: 8163, metricsPort: 8162,
+    logGroup: "/aws/k8s-cluster/cluster", appArmorField: true,
+  });
+  const agent = container(find(objs, "DaemonSet", "-agent")?.spec.template.spec, "agent");
+  check("aws-vpc-cni values: that chart's CNI env keys are not passed to the agent",
+    !(agent?.env ?? []).some((e) => e.name === "AWS_VPC_K8S_CNI_LOGLEVEL" || e.name === "WARM_ENI_TARGET"));
+}
 process.exit(failures === 0 ? 0 : 1);
 
 // ---------------------------------------------------------------------------------------------------------

@@ -101,9 +101,10 @@ out="$(mktemp -d "${TMPDIR:-/tmp}/npa-helm-check.XXXXXX")"
 trap 'rm -rf "$out"' EXIT
 
 # --- the suite ----------------------------------------------------------------------------------------
+# Ports as numbers, as the EKS user guide's `helm upgrade --set nodeAgent.metricsBindAddr=8162 ...` gives them.
 strict_flow_logs=(--set env.NETWORK_POLICY_ENFORCING_MODE=strict
   --set nodeAgent.enablePolicyEventLogs=true --set nodeAgent.enableCloudWatchLogs=true
-  --set clusterName=prod-east)
+  --set clusterName=prod-east --set nodeAgent.metricsBindAddr=8162 --set nodeAgent.healthProbeBindAddr=8163)
 # As the EKS add-on and the aws-vpc-cni chart write them: booleans and ports as strings.
 string_values=(--set-string enableNetworkPolicy=true --set-string nodeAgent.enablePolicyEventLogs=true
   --set-string nodeAgent.enableIpv6=true --set-string nodeAgent.metricsBindAddr=9162
@@ -140,6 +141,7 @@ suite() {
   render string-values "${string_values[@]}"
   render kube-1.29 --kube-version 1.29.0
   render controller-only --set nodeAgent.enabled=false
+  render aws-vpc-cni-values -f "$chart/ci/aws-vpc-cni-values.yaml"
 
   # Value sets that must be refused, each with the message a user needs.
   refuse() { # name, expected message fragment, helm template args...
@@ -176,7 +178,7 @@ suite() {
 
   # Checks of the rendered objects.
   local set
-  for set in default strict-flow-logs string-values kube-1.29 controller-only; do
+  for set in default strict-flow-logs string-values kube-1.29 controller-only aws-vpc-cni-values; do
     if [ ! -s "$dir/$set.yaml" ]; then
       fail "$label: rendered manifests missing; object checks not run"
       return
