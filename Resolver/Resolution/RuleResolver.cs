@@ -94,7 +94,7 @@ internal static class RuleResolver
         PolicyPort[] named = rule.Ports.Where(p => p.NamedPort is not null).ToArray();
         List<AllowRule> shared = [];
         List<PeerBlock> namedPeers = [];
-        IReadOnlyList<PolicyPeer?> peers = rule.Peers.Count == 0 ? new PolicyPeer?[] { null } : rule.Peers;
+        IReadOnlyList<PolicyPeer?> peers = rule.Peers.Count == 0 ? new PolicyPeer?[] { null } : rule.Peers.ToArray<PolicyPeer?>();
 
         foreach (PolicyPeer? peer in peers)
         {
