@@ -5,7 +5,7 @@ namespace Npa.Host.Lab;
 /// <summary>The real pieces the lab runs with: cluster source, resolver and enforcer.</summary>
 public static class LabComposition
 {
-    public static ILabClusterSource ClusterSource() => new PodManifestSource();
+    public static ILabClusterSource ClusterSource() => new ManifestFolderSource();
 
     public static ILabPolicyResolver Resolver() => new UnavailablePolicyResolver();
 

@@ -28,4 +28,7 @@ internal static partial class LabLog
 
     [LoggerMessage(7007, LogLevel.Error, "Enforcer failed for pod {Pod}; its policy stays pending")]
     public static partial void EnforceFailed(ILogger logger, Exception exception, string pod);
+
+    [LoggerMessage(7008, LogLevel.Debug, "Flow log {File} could not be read")]
+    public static partial void FlowLogUnreadable(ILogger logger, Exception exception, string file);
 }
