@@ -155,6 +155,12 @@ function checkController(set, objs, expect) {
   }
   check(`${set}: controller runs as non-root with no capabilities`,
     pod.securityContext?.runAsNonRoot === true && sameSet(ctl?.securityContext?.capabilities?.drop ?? [], ["ALL"]));
+  check(`${set}: controller on the host network (no policy can cut it off from the API server)`,
+    pod.hostNetwork === true && pod.dnsPolicy === "ClusterFirstWithHostNet");
+  const anti = pod.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0];
+  check(`${set}: controller replicas on different nodes (host ports)`,
+    anti?.topologyKey === "kubernetes.io/hostname"
+      && anti.labelSelector?.matchLabels?.["app.kubernetes.io/component"] === "controller");
   check(`${set}: controller probes /healthz and /readyz`,
     ctl?.livenessProbe?.httpGet?.path === "/healthz" && ctl?.readinessProbe?.httpGet?.path === "/readyz");
 
@@ -240,7 +246,7 @@ const agentDefaults = [
 const controllerDefaults = [
   "--endpoint-chunk-size=200", "--max-concurrent-reconciles=3", "--log-level=info", "--leader-elect=true",
   "--leader-election-namespace=kube-system", "--leader-election-id=npa-network-policy-agent-controller",
-  "--enable-configmap-check=false",
+  "--enable-configmap-check=false", "--metrics-bind-addr=:8164", "--health-probe-bind-addr=:8165",
 ];
 
 {

