@@ -222,6 +222,43 @@ function checkCrd(set, objs) {
         && port.port?.format === "int32" && port.endPort?.format === "int32" && port.port?.type === "integer");
   }
   check(`${set}: CRD schema is structural (no $ref)`, !JSON.stringify(crd).includes("$ref"));
+  if (set === "default") checkPolicyEndpointsAgainstCrd(set, v.schema.openAPIV3Schema);
+}
+
+// PolicyEndpoints as the EKS controller writes them must be accepted, broken ones refused.
+function checkPolicyEndpointsAgainstCrd(set, schema) {
+  const Ajv = require("ajv").default;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  require("ajv-formats").default(ajv);
+  ajv.addFormat("int32", { type: "number", validate: (n) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+  const validate = ajv.compile(schema);
+  const good = {
+    apiVersion: "networking.k8s.aws/v1alpha1", kind: "PolicyEndpoint",
+    metadata: { generateName: "backend-policy-", namespace: "stars" },
+    spec: {
+      podSelector: { matchLabels: { role: "backend" }, matchExpressions: [{ key: "tier", operator: "In", values: ["a"] }] },
+      policyRef: { name: "backend-policy", namespace: "stars" },
+      podIsolation: ["Ingress", "Egress"],
+      podSelectorEndpoints: [{ hostIP: "10.0.2.1", podIP: "10.0.2.7", name: "backend-5f8b", namespace: "stars" }],
+      ingress: [{ cidr: "10.0.1.5/32", ports: [{ protocol: "TCP", port: 6379 }] },
+        { cidr: "10.0.0.0/16", except: ["10.0.3.0/24"], ports: [{ protocol: "UDP", port: 5000, endPort: 5100 }, { port: 80 }] }],
+      egress: [{ cidr: "0.0.0.0/0" }, { domainName: "example.com", ports: [{ protocol: "SCTP", port: 9000 }] }],
+    },
+  };
+  check(`${set}: CRD accepts a PolicyEndpoint as the EKS controller writes it`, validate(good), validate.errors);
+  const broken = [
+    ["without policyRef", (pe) => { delete pe.spec.policyRef; }],
+    ["with policyRef missing its namespace", (pe) => { delete pe.spec.policyRef.namespace; }],
+    ["with protocol ICMP", (pe) => { pe.spec.ingress[0].ports[0].protocol = "ICMP"; }],
+    ["with a port beyond int32", (pe) => { pe.spec.ingress[0].ports[0].port = 2 ** 31; }],
+    ["with podIsolation Both", (pe) => { pe.spec.podIsolation = ["Both"]; }],
+    ["with an endpoint missing podIP", (pe) => { delete pe.spec.podSelectorEndpoints[0].podIP; }],
+  ];
+  for (const [name, mutate] of broken) {
+    const pe = structuredClone(good);
+    mutate(pe);
+    check(`${set}: CRD refuses a PolicyEndpoint ${name}`, !validate(pe));
+  }
 }
 
 // Every object against the Kubernetes API's OpenAPI schema (types, enums, required fields; unknown
