@@ -8,6 +8,8 @@ internal static class VerbCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionVerb.Create();
+        yield return LabVerb.Create();
+        yield return DemoVerb.Create();
         yield return EbpfVerb.Create();
     }
 }
