@@ -10,5 +10,7 @@ internal static class VerbCatalog
         yield return VersionVerb.Create();
         yield return LabVerb.Create();
         yield return DemoVerb.Create();
+        yield return MatrixVerb.Create();
+        yield return ExplainVerb.Create();
     }
 }

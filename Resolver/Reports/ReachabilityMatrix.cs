@@ -101,14 +101,14 @@ public sealed record ReachabilityMatrix(IReadOnlyList<ObjectRef> Pods, IReadOnly
             text.Append('\n');
             for (int i = 0; i < names.Length; i++)
             {
-                text.Append(names[i].PadRight(rowWidth));
+                StringBuilder row = new(names[i].PadRight(rowWidth));
                 for (int j = 0; j < names.Length; j++)
                 {
                     string cell = m.Allowed[(m.Pods[i], m.Pods[j])] ? "." : "X";
-                    text.Append(' ').Append(cell.PadRight(names[j].Length));
+                    row.Append(' ').Append(cell.PadRight(names[j].Length));
                 }
 
-                text.Append('\n');
+                text.Append(row.ToString().TrimEnd()).Append('\n');
             }
 
             int denied = m.Allowed.Values.Count(a => !a);
