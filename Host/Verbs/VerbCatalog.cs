@@ -10,5 +10,6 @@ internal static class VerbCatalog
         yield return VersionVerb.Create();
         yield return LabVerb.Create();
         yield return DemoVerb.Create();
+        yield return FlowsVerb.Create();
     }
 }
