@@ -66,6 +66,9 @@ internal static class CloudWatchBatchingBenchmark
 
         Console.WriteLine($"cloudwatch-batching ({events:N0} events of {line.Length} bytes, in-process validating endpoint)");
         Console.WriteLine($"  batched:        {batchedCalls,8:N0} PutLogEvents calls ({batchedCalls * 100_000.0 / events:F1} per 100,000; target <= 15), {batchedTime.Elapsed.TotalSeconds:F1} s, delivered {counters.CloudWatchDelivered:N0}, dropped {counters.CloudWatchDropped:N0}");
+        long byBytes = (long)Math.Ceiling(events * (double)(line.Length + CloudWatchLimits.PerEventOverheadBytes) / CloudWatchLimits.MaxBatchBytes);
+        long byCount = (long)Math.Ceiling(events / (double)CloudWatchLimits.MaxEventsPerBatch);
+        Console.WriteLine($"  lower bound:    {Math.Max(byBytes, byCount),8:N0} calls under the limits ({byCount:N0} by the 10,000-event limit, {byBytes:N0} by the 1 MiB limit at {line.Length + CloudWatchLimits.PerEventOverheadBytes} bytes/event)");
         Console.WriteLine($"  one per event:  {events,8:N0} PutLogEvents calls, {perEventSeconds:F1} s extrapolated from {sample:N0} (and at 5 requests/s per stream the service would need {events / 5.0 / 3600:F1} h)");
         Console.WriteLine($"  ratio:          {events / (double)Math.Max(1, batchedCalls):N0}x fewer calls");
         Console.WriteLine($"  protocol violations seen by the endpoint: {server.Violations.Count}");
