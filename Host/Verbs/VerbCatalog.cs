@@ -13,5 +13,6 @@ internal static class VerbCatalog
         yield return DemoVerb.Create();
         yield return EbpfVerb.Create();
         yield return VersionVerb.Create();
+        yield return FlowsVerb.Create();
     }
 }
