@@ -7,7 +7,7 @@ public static class LabComposition
 {
     public static ILabClusterSource ClusterSource() => new ManifestFolderSource();
 
-    public static ILabPolicyResolver Resolver() => new UnavailablePolicyResolver();
+    public static ILabPolicyResolver Resolver() => new ResolverPolicySource();
 
     public static PodEnforcerFactory EnforcerFactory { get; } = _ => new UnenforcedPodEnforcer();
 
