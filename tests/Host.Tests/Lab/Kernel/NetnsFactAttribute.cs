@@ -15,3 +15,12 @@ public sealed class NetnsFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>The theory form of <see cref="NetnsFactAttribute"/>.</summary>
+public sealed class NetnsTheoryAttribute : TheoryAttribute
+{
+    public NetnsTheoryAttribute()
+    {
+        Skip = new NetnsFactAttribute().Skip;
+    }
+}
