@@ -52,7 +52,7 @@ internal static class LabThroughputBenchmark
 
             rows.Add(Measure("no program", client, seconds, roundTrips));
 
-            enforcer = LabComposition.EnforcerFactory(new LabEnforcerContext(topology.NodeNetns, LabNames.BpfRoot(prefix, labId), false,
+            enforcer = LabComposition.Enforcer(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)(new LabEnforcerContext(topology.NodeNetns, LabNames.BpfRoot(prefix, labId), false,
                 Path.Combine(Path.GetTempPath(), prefix + "-flows")));
             if (enforcer.Enforces)
             {

@@ -37,7 +37,7 @@ public sealed class LabFixture : IAsyncDisposable
     {
         LabOptions options = new(Manifests, StateDirectory) { Prefix = Prefix, RescanInterval = TimeSpan.FromMilliseconds(500) };
         Daemon = new LabDaemon(options, LabComposition.ClusterSource(), resolver ?? LabComposition.Resolver(),
-            enforcer ?? LabComposition.EnforcerFactory, NullLogger.Instance);
+            enforcer ?? LabComposition.Enforcer(NullLogger.Instance), NullLogger.Instance);
         await Daemon.StartAsync(CancellationToken.None).WaitAsync(Npa.Tests.Shared.TestTimeouts.Default);
         return Daemon;
     }
