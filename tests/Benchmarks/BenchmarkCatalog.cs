@@ -8,6 +8,7 @@ internal static class BenchmarkCatalog
         ["enforcer"] = EnforcerBenchmark.Run,
         ["flowlogs-throughput"] = FlowLogs.FlowLogThroughputBenchmark.Run,
         ["cloudwatch-batching"] = FlowLogs.CloudWatchBatchingBenchmark.Run,
+        ["lab-throughput"] = Lab.LabThroughputBenchmark.Run,
     };
 
     public static int Run(string[] args)
