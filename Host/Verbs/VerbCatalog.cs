@@ -8,5 +8,7 @@ internal static class VerbCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionVerb.Create();
+        yield return LabVerb.Create();
+        yield return DemoVerb.Create();
     }
 }

@@ -1,0 +1,18 @@
+using System.Text.Json.Nodes;
+
+namespace Npa.Ingest.Kubernetes;
+
+/// <summary>One page of a list: its items, the list's resourceVersion and the continue token (null on the last page).</summary>
+internal sealed record ListPage(IReadOnlyList<JsonObject> Items, string ResourceVersion, string? Continue);
+
+/// <summary>The list and watch calls an informer makes; one implementation talks to a real API server.</summary>
+internal interface IWatchApi
+{
+    Task<ListPage> ListAsync(ApiResource resource, int limit, string? continueToken, CancellationToken cancellationToken);
+
+    /// <summary>Starts a watch from <paramref name="resourceVersion"/> and returns its stream of JSON lines.</summary>
+    Task<TextReader> WatchAsync(ApiResource resource, string resourceVersion, int timeoutSeconds, CancellationToken cancellationToken);
+
+    /// <summary>Reads one object; null when it does not exist.</summary>
+    Task<JsonObject?> GetAsync(ApiResource resource, string? ns, string name, CancellationToken cancellationToken);
+}

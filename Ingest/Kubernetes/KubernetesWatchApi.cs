@@ -1,0 +1,168 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Npa.Ingest.Kubernetes;
+
+/// <summary>
+/// List and watch over the HTTP pipeline of a <see cref="k8s.Kubernetes"/> client: its base address,
+/// TLS set-up and credentials (tokens, client certificates, exec plugins) all come from the client's
+/// configuration. Bodies are read as JSON trees rather than typed models so that one bad watch line
+/// is skipped on its own (with its line number), and the same translators that read manifests read
+/// the API's objects.
+/// </summary>
+internal sealed class KubernetesWatchApi : IWatchApi
+{
+    private readonly k8s.Kubernetes _client;
+
+    public KubernetesWatchApi(k8s.Kubernetes client)
+    {
+        _client = client ?? throw new ArgumentNullException(nameof(client));
+    }
+
+    public async Task<ListPage> ListAsync(ApiResource resource, int limit, string? continueToken, CancellationToken cancellationToken)
+    {
+        string query = Query(resource, ("limit", limit.ToString()), ("continue", continueToken));
+        using HttpResponseMessage response = await SendAsync(resource.CollectionPath + query, cancellationToken).ConfigureAwait(false);
+        JsonObject list = await ReadObjectAsync(response, resource, cancellationToken).ConfigureAwait(false);
+        List<JsonObject> items = [];
+        if (list["items"] is JsonArray array)
+        {
+            foreach (JsonNode? item in array)
+            {
+                if (item is JsonObject obj)
+                {
+                    items.Add(obj);
+                }
+            }
+        }
+
+        JsonObject? metadata = list["metadata"] as JsonObject;
+        string rv = metadata?["resourceVersion"]?.GetValue<string>() ?? "";
+        string? next = metadata?["continue"]?.GetValue<string>();
+        return new ListPage(items, rv, string.IsNullOrEmpty(next) ? null : next);
+    }
+
+    public async Task<TextReader> WatchAsync(ApiResource resource, string resourceVersion, int timeoutSeconds, CancellationToken cancellationToken)
+    {
+        string query = Query(resource,
+            ("watch", "true"),
+            ("allowWatchBookmarks", "true"),
+            ("resourceVersion", resourceVersion),
+            ("timeoutSeconds", timeoutSeconds.ToString()));
+        HttpResponseMessage response = await SendAsync(resource.CollectionPath + query, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ThrowIfErrorAsync(response, resource, cancellationToken).ConfigureAwait(false);
+            Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            return new ResponseReader(response, stream);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    public async Task<JsonObject?> GetAsync(ApiResource resource, string? ns, string name, CancellationToken cancellationToken)
+    {
+        ApiResource scoped = resource.Namespaced ? resource with { Namespace = ns } : resource;
+        using HttpResponseMessage response = await SendAsync($"{scoped.CollectionPath}/{Uri.EscapeDataString(name)}", cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        return await ReadObjectAsync(response, resource, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string relative, CancellationToken cancellationToken)
+    {
+        using HttpRequestMessage request = new(HttpMethod.Get, new Uri(_client.BaseUri, relative))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        if (_client.Credentials is not null)
+        {
+            await _client.Credentials.ProcessHttpRequestAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<JsonObject> ReadObjectAsync(HttpResponseMessage response, ApiResource resource, CancellationToken cancellationToken)
+    {
+        await ThrowIfErrorAsync(response, resource, cancellationToken).ConfigureAwait(false);
+        Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            JsonNode? node = await JsonNode.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return node as JsonObject ?? throw new JsonException($"{resource}: the response is not a JSON object");
+        }
+    }
+
+    private static async Task ThrowIfErrorAsync(HttpResponseMessage response, ApiResource resource, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        string? reason = null;
+        string message = body;
+        try
+        {
+            if (JsonNode.Parse(body) is JsonObject status)
+            {
+                reason = (status["reason"] as JsonValue)?.ToString();
+                message = (status["message"] as JsonValue)?.ToString() ?? body;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not a Status object; the raw body is the message.
+        }
+
+        throw new ApiStatusException(response.StatusCode, reason, $"{resource}: HTTP {(int)response.StatusCode} {reason}: {message}");
+    }
+
+    private static string Query(ApiResource resource, params (string Key, string? Value)[] extra)
+    {
+        StringBuilder sb = new();
+        void Add(string key, string? value)
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                return;
+            }
+
+            sb.Append(sb.Length == 0 ? '?' : '&').Append(key).Append('=').Append(Uri.EscapeDataString(value));
+        }
+
+        Add("fieldSelector", resource.FieldSelector);
+        Add("labelSelector", resource.LabelSelector);
+        foreach ((string key, string? value) in extra)
+        {
+            Add(key, value);
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>A line reader that owns the HTTP response it reads from.</summary>
+    private sealed class ResponseReader(HttpResponseMessage response, Stream stream) : StreamReader(stream, Encoding.UTF8)
+    {
+        protected override void Dispose(bool disposing)
+        {
+            base.Dispose(disposing);
+            if (disposing)
+            {
+                response.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,544 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Npa.Ingest.Translation;
+using Npa.Resolver.Events;
+using Npa.Resolver.Model;
+using Polly;
+
+namespace Npa.Ingest.Kubernetes;
+
+/// <summary>
+/// Mirrors one kind (or one slice of it) from the API server and reports every change as a domain
+/// event on a bounded channel (the writer waits when the channel is full: nothing is dropped).
+/// <para>
+/// Lists in pages, then watches from the list's resourceVersion with bookmarks; each line advances
+/// the resourceVersion it resumes from. A 410 Gone (as HTTP status or as an ERROR event) means the
+/// resourceVersion expired: the informer relists and reports objects that vanished meanwhile as
+/// synthetic deletes. Other failures are retried forever through the
+/// <see cref="KubernetesResilience.WatchPipelineName"/> pipeline (exponential backoff, jitter).
+/// A stream silent for longer than <see cref="InformerOptions.IdleTimeout"/> is abandoned.
+/// Malformed, unknown or out-of-order lines are skipped with a warning naming the line; rejected
+/// objects are reported as <see cref="ObjectRejected"/> and their last accepted state is kept.
+/// </para>
+/// </summary>
+public sealed class ResourceInformer<T> : IResourceInformer
+    where T : class
+{
+    private readonly IWatchApi _api;
+    private readonly ResourceDescriptor<T> _descriptor;
+    private readonly ChannelWriter<ClusterEvent> _events;
+    private readonly InformerOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
+    private readonly Dictionary<ObjectRef, Entry> _cache = [];
+    private readonly string _name;
+    private string _resourceVersion = "";
+    private bool _synced;
+
+    internal ResourceInformer(
+        IWatchApi api,
+        ApiResource resource,
+        ResourceDescriptor<T> descriptor,
+        ChannelWriter<ClusterEvent> events,
+        InformerOptions? options = null,
+        ILogger? logger = null,
+        TimeProvider? time = null)
+    {
+        _api = api ?? throw new ArgumentNullException(nameof(api));
+        Resource = resource ?? throw new ArgumentNullException(nameof(resource));
+        _name = resource.ToString();
+        _descriptor = descriptor ?? throw new ArgumentNullException(nameof(descriptor));
+        _events = events ?? throw new ArgumentNullException(nameof(events));
+        _options = options ?? new InformerOptions();
+        _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
+        _pipeline = KubernetesResilience.BuildWatchPipeline(_options, _time, _logger, resource.ToString());
+        if (descriptor.Kind != resource.Kind)
+        {
+            throw new ArgumentException($"descriptor for {descriptor.Kind} does not fit resource {resource}", nameof(descriptor));
+        }
+    }
+
+    public ApiResource Resource { get; }
+
+    /// <summary>
+    /// Decides which accepted objects are reported and held (see <see cref="IInformerFilter{T}"/>);
+    /// null keeps everything.
+    /// </summary>
+    public IInformerFilter<T>? Filter { get; init; }
+
+    /// <summary>Completes once the first full list has been reported (followed by <see cref="SourceSynced"/>).</summary>
+    public Task Ready => _ready.Task;
+
+    /// <summary>The resourceVersion the next watch resumes from.</summary>
+    public string ResourceVersion
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _resourceVersion;
+            }
+        }
+    }
+
+    public InformerCounters Counters { get; } = new();
+
+    /// <summary>The accepted objects now held, by namespace/name (cluster-scoped kinds have an empty namespace).</summary>
+    public IReadOnlyDictionary<ObjectRef, T> Snapshot()
+    {
+        lock (_gate)
+        {
+            return _cache.Where(kv => kv.Value.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value.Value!);
+        }
+    }
+
+    /// <summary>Lists and watches until cancelled. Never returns otherwise; failures are retried.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        bool needList = true;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await _pipeline.ExecuteAsync(
+                        async token =>
+                        {
+                            if (needList)
+                            {
+                                await ListAndSyncAsync(token).ConfigureAwait(false);
+                                needList = false;
+                            }
+
+                            await WatchOnceAsync(token).ConfigureAwait(false);
+                        },
+                        cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is WatchExpiredException || e is ApiStatusException { IsGone: true })
+                {
+                    Counters.Expired++;
+                    KubernetesLog.WatchExpired(_logger, _name, ResourceVersion, e.Message);
+                    needList = true;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped.
+        }
+        finally
+        {
+            _ready.TrySetCanceled(cancellationToken.IsCancellationRequested ? cancellationToken : new CancellationToken(true));
+        }
+    }
+
+    private async Task ListAndSyncAsync(CancellationToken cancellationToken)
+    {
+        (List<JsonObject> items, string listRv, int pages) = await ListAllAsync(cancellationToken).ConfigureAwait(false);
+        Counters.Lists++;
+        HashSet<ObjectRef> seen = [];
+        int index = 0;
+        foreach (JsonObject item in items)
+        {
+            index++;
+            ObjectRef? key = Key(item);
+            if (key is null)
+            {
+                Skip(index, "list item has no metadata.name", item.ToJsonString());
+                continue;
+            }
+
+            seen.Add(key.Value);
+            await ApplyAsync(key.Value, item, $"{_name} list item {index}", force: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        List<(ObjectRef Key, Entry Entry)> vanished;
+        lock (_gate)
+        {
+            vanished = [.. _cache.Where(kv => !seen.Contains(kv.Key)).Select(kv => (kv.Key, kv.Value))];
+        }
+
+        int syntheticDeletes = 0;
+        foreach ((ObjectRef key, Entry entry) in vanished)
+        {
+            lock (_gate)
+            {
+                _cache.Remove(key);
+            }
+
+            Filter?.Forget(key);
+            if (entry.Value is not null)
+            {
+                syntheticDeletes++;
+                await _events.WriteAsync(_descriptor.Deleted(entry.Value, entry.Uid, listRv, true), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await RevisitAsync(cancellationToken).ConfigureAwait(false);
+        bool relist = _synced;
+        lock (_gate)
+        {
+            _resourceVersion = listRv;
+        }
+
+        Counters.SyntheticDeletes += syntheticDeletes;
+        int count;
+        lock (_gate)
+        {
+            count = _cache.Count(kv => kv.Value.Value is not null);
+        }
+
+        await _events.WriteAsync(new SourceSynced(_descriptor.Kind, listRv, count, syntheticDeletes, relist), cancellationToken).ConfigureAwait(false);
+        KubernetesLog.Listed(_logger, _name, items.Count, listRv, pages, relist, syntheticDeletes);
+        _synced = true;
+        _ready.TrySetResult();
+    }
+
+    private async Task<(List<JsonObject> Items, string ResourceVersion, int Pages)> ListAllAsync(CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            List<JsonObject> items = [];
+            string? next = null;
+            string rv = "";
+            int pages = 0;
+            try
+            {
+                do
+                {
+                    ListPage page = await _api.ListAsync(Resource, _options.PageSize, next, cancellationToken).ConfigureAwait(false);
+                    pages++;
+                    items.AddRange(page.Items);
+                    next = page.Continue;
+                    if (pages == 1)
+                    {
+                        // The first page's resourceVersion is the snapshot every later page belongs to.
+                        rv = page.ResourceVersion;
+                    }
+                }
+                while (next is not null);
+                return (items, rv, pages);
+            }
+            catch (ApiStatusException e) when (e.IsGone && pages > 0 && attempt == 0)
+            {
+                // The continue token expired between pages: start the list over, once, at once.
+                KubernetesLog.WatchExpired(_logger, _name, rv, "continue token expired");
+            }
+        }
+    }
+
+    private async Task WatchOnceAsync(CancellationToken cancellationToken)
+    {
+        string from = ResourceVersion;
+        int seconds = (int)Math.Max(1, _options.WatchTimeout.TotalSeconds * (1 + Random.Shared.NextDouble()));
+        KubernetesLog.WatchStarted(_logger, _name, from);
+        using CancellationTokenSource watchdog = new(Timeout.InfiniteTimeSpan, _time);
+        using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watchdog.Token);
+        watchdog.CancelAfter(_options.IdleTimeout);
+        TextReader reader = await _api.WatchAsync(Resource, from, seconds, linked.Token).ConfigureAwait(false);
+        Counters.Watches++;
+        int lines = 0;
+        string reason = "closed by server";
+        using (reader)
+        {
+            while (true)
+            {
+                string? line;
+                try
+                {
+                    line = await reader.ReadLineAsync(linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && watchdog.IsCancellationRequested)
+                {
+                    Counters.IdleTimeouts++;
+                    KubernetesLog.WatchIdle(_logger, _name, _options.IdleTimeout);
+                    reason = "idle";
+                    break;
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException && lines > 0)
+                {
+                    reason = $"connection lost: {e.Message}";
+                    break;
+                }
+
+                if (line is null)
+                {
+                    break;
+                }
+
+                lines++;
+                watchdog.CancelAfter(_options.IdleTimeout);
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                await HandleLineAsync(line, lines, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        KubernetesLog.WatchEnded(_logger, _name, lines, reason, ResourceVersion);
+        if (lines == 0)
+        {
+            throw new WatchEndedEarlyException($"{Resource}: watch from resourceVersion {from} ended without a line ({reason})");
+        }
+    }
+
+    private async Task HandleLineAsync(string line, int lineNumber, CancellationToken cancellationToken)
+    {
+        JsonObject? envelope;
+        try
+        {
+            envelope = JsonNode.Parse(line) as JsonObject;
+        }
+        catch (JsonException e)
+        {
+            Skip(lineNumber, $"not JSON ({e.Message})", line);
+            return;
+        }
+
+        string? type = (envelope?["type"] as JsonValue)?.TryGetValue(out string? t) == true ? t : null;
+        JsonObject? obj = envelope?["object"] as JsonObject;
+        if (type is null || obj is null)
+        {
+            Skip(lineNumber, "not a watch event (needs type and object)", line);
+            return;
+        }
+
+        if (type == "ERROR")
+        {
+            int code = (obj["code"] as JsonValue)?.TryGetValue(out int c) == true ? c : 0;
+            string reason = (obj["reason"] as JsonValue)?.ToString() ?? "";
+            string message = (obj["message"] as JsonValue)?.ToString() ?? "";
+            KubernetesLog.WatchErrorEvent(_logger, _name, code, reason, message);
+            if (code == 410 || reason is "Expired" or "Gone")
+            {
+                throw new WatchExpiredException($"{code} {reason}: {message}");
+            }
+
+            throw new WatchEndedEarlyException($"{Resource}: watch error {code} {reason}: {message}");
+        }
+
+        string? rv = (obj["metadata"]?["resourceVersion"] as JsonValue)?.TryGetValue(out string? r) == true ? r : null;
+        if (type == "BOOKMARK")
+        {
+            if (rv is not null && !IsStale(rv))
+            {
+                Advance(rv);
+                Counters.Bookmarks++;
+            }
+
+            return;
+        }
+
+        if (type is not ("ADDED" or "MODIFIED" or "DELETED"))
+        {
+            Skip(lineNumber, $"unknown event type '{type}'", line);
+            return;
+        }
+
+        ObjectRef? key = Key(obj);
+        if (key is null || string.IsNullOrEmpty(rv))
+        {
+            Skip(lineNumber, "object has no metadata.name or metadata.resourceVersion", line);
+            return;
+        }
+
+        if (IsStale(rv))
+        {
+            Skip(lineNumber, $"out of order (resourceVersion {rv} is not after {ResourceVersion})", line);
+            return;
+        }
+
+        try
+        {
+            if (type == "DELETED")
+            {
+                Entry? old;
+                lock (_gate)
+                {
+                    _cache.Remove(key.Value, out old);
+                }
+
+                if (old?.Value is not null)
+                {
+                    await _events.WriteAsync(_descriptor.Deleted(old.Value, old.Uid, rv, false), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                await ApplyAsync(key.Value, obj, $"{_name} watch line {lineNumber}", force: false, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Advance(rv);
+            Counters.Events++;
+        }
+    }
+
+    /// <summary>Translates an object seen in a list or watch and reports what changed.</summary>
+    private async Task ApplyAsync(ObjectRef key, JsonObject obj, string source, bool force, CancellationToken cancellationToken)
+    {
+        JsonObject? metadata = obj["metadata"] as JsonObject;
+        string rv = (metadata?["resourceVersion"] as JsonValue)?.ToString() ?? "";
+        string uid = (metadata?["uid"] as JsonValue)?.ToString() ?? "";
+        Entry? old;
+        lock (_gate)
+        {
+            _cache.TryGetValue(key, out old);
+        }
+
+        if (!force && old is not null && rv.Length > 0 && old.ResourceVersion == rv)
+        {
+            return; // Unchanged since we last saw it (a relist of an object we hold).
+        }
+
+        TranslationResult<T> result = _descriptor.Translate(obj, source);
+        if (result.Value is null)
+        {
+            Counters.Rejected++;
+            if (_logger.IsEnabled(LogLevel.Warning))
+            {
+                foreach (Diagnostic d in result.Diagnostics)
+                {
+                    KubernetesLog.ObjectRejected(_logger, _descriptor.Kind, key, d);
+                }
+            }
+
+            await _events.WriteAsync(new ObjectRejected(_descriptor.Kind, key, result.Diagnostics, rv), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            foreach (Diagnostic d in result.Diagnostics)
+            {
+                KubernetesLog.ObjectWarning(_logger, _descriptor.Kind, key, d);
+            }
+        }
+
+        bool keep = Filter?.Keep(key, result.Value) ?? true;
+        lock (_gate)
+        {
+            _cache[key] = new Entry(keep ? result.Value : null, uid, rv);
+        }
+
+        if (keep)
+        {
+            await _events.WriteAsync(_descriptor.Upserted(result.Value, rv), cancellationToken).ConfigureAwait(false);
+        }
+        else if (old?.Value is not null)
+        {
+            await _events.WriteAsync(_descriptor.Deleted(old.Value, old.Uid, rv, false), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Re-evaluates objects whose filter verdict may have changed: held ones from memory, dropped
+    /// ones fetched again from the server (only their identity was kept).
+    /// </summary>
+    private async Task RevisitAsync(CancellationToken cancellationToken)
+    {
+        if (Filter is null)
+        {
+            return;
+        }
+
+        for (IReadOnlyList<ObjectRef> keys = Filter.TakeRevisits(); keys.Count > 0; keys = Filter.TakeRevisits())
+        {
+            foreach (ObjectRef key in keys)
+            {
+                Entry? entry;
+                lock (_gate)
+                {
+                    _cache.TryGetValue(key, out entry);
+                }
+
+                if (entry is null)
+                {
+                    continue;
+                }
+
+                if (entry.Value is not null)
+                {
+                    if (!Filter.Keep(key, entry.Value))
+                    {
+                        lock (_gate)
+                        {
+                            _cache[key] = entry with { Value = null };
+                        }
+
+                        await _events.WriteAsync(_descriptor.Deleted(entry.Value, entry.Uid, entry.ResourceVersion, false), cancellationToken).ConfigureAwait(false);
+                    }
+
+                    continue;
+                }
+
+                Counters.Refetches++;
+                JsonObject? fresh = await _api.GetAsync(Resource, Resource.Namespaced ? key.Namespace : null, key.Name, cancellationToken).ConfigureAwait(false);
+                if (fresh is not null)
+                {
+                    await ApplyAsync(key, fresh, $"{_name} refetch of {key}", force: true, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private ObjectRef? Key(JsonObject obj)
+    {
+        JsonObject? metadata = obj["metadata"] as JsonObject;
+        string? name = (metadata?["name"] as JsonValue)?.TryGetValue(out string? n) == true ? n : null;
+        if (string.IsNullOrEmpty(name))
+        {
+            return null;
+        }
+
+        string ns = Resource.Namespaced
+            ? ((metadata?["namespace"] as JsonValue)?.TryGetValue(out string? s) == true && !string.IsNullOrEmpty(s) ? s : "default")
+            : "";
+        return new ObjectRef(ns, name);
+    }
+
+    /// <summary>
+    /// Watch events of one resource arrive in increasing resourceVersion; one at or below the version
+    /// already reached is a replay or out of order. Versions are opaque, so only numeric ones are compared.
+    /// </summary>
+    private bool IsStale(string rv)
+    {
+        string current = ResourceVersion;
+        return ulong.TryParse(rv, NumberStyles.None, CultureInfo.InvariantCulture, out ulong incoming) &&
+            ulong.TryParse(current, NumberStyles.None, CultureInfo.InvariantCulture, out ulong reached) &&
+            incoming <= reached;
+    }
+
+    private void Advance(string rv)
+    {
+        lock (_gate)
+        {
+            _resourceVersion = rv;
+        }
+    }
+
+    private void Skip(int lineNumber, string reason, string line)
+    {
+        Counters.SkippedLines++;
+        if (_logger.IsEnabled(LogLevel.Warning))
+        {
+            KubernetesLog.LineSkipped(_logger, _name, lineNumber, reason, Truncate(line));
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
+
+    /// <summary>What the informer holds per object: the accepted value (null when filtered out), uid and resourceVersion.</summary>
+    private sealed record Entry(T? Value, string Uid, string ResourceVersion);
+}

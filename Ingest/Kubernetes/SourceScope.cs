@@ -1,0 +1,34 @@
+using Npa.Resolver.Events;
+
+namespace Npa.Ingest.Kubernetes;
+
+/// <summary>
+/// What a <see cref="KubernetesSource"/> watches. The controller watches every Namespace, Pod,
+/// NetworkPolicy and Service; a node agent watches only its own pods (fieldSelector
+/// <c>spec.nodeName</c>) and the PolicyEndpoints that concern them.
+/// </summary>
+public sealed record SourceScope(IReadOnlySet<ResourceKind> Kinds, string? NodeName)
+{
+    /// <summary>The node's own addresses (e.g. <c>status.hostIP</c> from the downward API); more are learned from its pods.</summary>
+    public IReadOnlyList<string> NodeIps { get; init; } = [];
+
+    /// <summary>Cluster-wide Namespaces, Pods, NetworkPolicies and Services: the controller's inputs.</summary>
+    public static SourceScope Controller { get; } = new(
+        new HashSet<ResourceKind> { ResourceKind.Namespace, ResourceKind.Pod, ResourceKind.NetworkPolicy, ResourceKind.Service }, null);
+
+    /// <summary>The pods of <paramref name="nodeName"/> and the PolicyEndpoints that select any of them.</summary>
+    public static SourceScope Agent(string nodeName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(nodeName);
+        return new(new HashSet<ResourceKind> { ResourceKind.Pod, ResourceKind.PolicyEndpoint }, nodeName);
+    }
+
+    /// <summary>
+    /// Everything a node needs to resolve policy itself without a controller: cluster-wide
+    /// Namespaces, NetworkPolicies and Services, and Pods (all of them, since peers live anywhere).
+    /// </summary>
+    public static SourceScope Standalone { get; } = Controller;
+
+    public override string ToString() =>
+        $"{string.Join(",", Kinds.Order())}{(NodeName is null ? "" : $" on node {NodeName}")}";
+}

@@ -1,0 +1,642 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Npa.Ingest.Tests.Kubernetes.FakeApiServer;
+
+/// <summary>
+/// An in-process API server on 127.0.0.1 that speaks enough of the Kubernetes wire protocol for
+/// the real client: paged lists with resourceVersion and continue tokens, watches as chunked JSON
+/// lines from a resourceVersion (with bookmarks on demand), 410 Gone after compaction (as an HTTP
+/// status or as an ERROR event), create with generateName, JSON merge patch, delete, and GET. Tests
+/// change objects, inject raw lines, compact history and cut connections, and read back every
+/// request it saw.
+/// </summary>
+public sealed class FakeApiServer : IAsyncDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, SortedDictionary<string, JsonObject>> _collections = new(StringComparer.Ordinal);
+    private readonly List<StoredEvent> _history = [];
+    private readonly List<Watcher> _watchers = [];
+    private readonly List<RecordedRequest> _requests = [];
+    private readonly WebApplication _app;
+    private long _revision = 100;
+    private long _compactedBelow;
+    private int _nameCounter;
+
+    private FakeApiServer(WebApplication app)
+    {
+        _app = app;
+    }
+
+    public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>When true, a watch from a compacted resourceVersion gets 200 and an ERROR event; otherwise HTTP 410.</summary>
+    public bool GoneAsErrorEvent { get; set; }
+
+    /// <summary>Current revision: the resourceVersion of the latest change.</summary>
+    public long Revision
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _revision;
+            }
+        }
+    }
+
+    public static async Task<FakeApiServer> StartAsync()
+    {
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        WebApplication app = builder.Build();
+        FakeApiServer server = new(app);
+        app.Run(server.HandleAsync);
+        await app.StartAsync().ConfigureAwait(false);
+        string address = app.Services.GetService(typeof(IServer)) is IServer s
+            ? s.Features.Get<IServerAddressesFeature>()!.Addresses.First()
+            : throw new InvalidOperationException("no server");
+        server.BaseUri = new Uri(address);
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        DropWatches();
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Every request so far, in arrival order.</summary>
+    public IReadOnlyList<RecordedRequest> Requests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    /// <summary>Number of watches currently streaming for a collection.</summary>
+    public int ActiveWatches(string collection)
+    {
+        lock (_gate)
+        {
+            return _watchers.Count(w => w.Collection == collection);
+        }
+    }
+
+    /// <summary>Creates or replaces an object (metadata.namespace/name identify it); assigns uid and resourceVersion.</summary>
+    public JsonObject Upsert(string collection, JsonObject obj)
+    {
+        lock (_gate)
+        {
+            JsonObject copy = obj.DeepClone().AsObject();
+            JsonObject meta = Meta(copy);
+            string key = Key(meta);
+            SortedDictionary<string, JsonObject> store = Store(collection);
+            bool exists = store.TryGetValue(key, out JsonObject? old);
+            meta["uid"] = exists ? Meta(old!)["uid"]!.DeepClone() : (meta["uid"]?.DeepClone() ?? $"uid-{Guid.NewGuid():N}");
+            meta["resourceVersion"] = (++_revision).ToString();
+            store[key] = copy;
+            Publish(collection, exists ? "MODIFIED" : "ADDED", copy);
+            return copy.DeepClone().AsObject();
+        }
+    }
+
+    public bool Delete(string collection, string? ns, string name)
+    {
+        lock (_gate)
+        {
+            string key = $"{ns}/{name}";
+            if (!Store(collection).Remove(key, out JsonObject? old))
+            {
+                return false;
+            }
+
+            Meta(old)["resourceVersion"] = (++_revision).ToString();
+            Publish(collection, "DELETED", old);
+            return true;
+        }
+    }
+
+    public IReadOnlyList<JsonObject> Objects(string collection)
+    {
+        lock (_gate)
+        {
+            return [.. Store(collection).Values.Select(o => o.DeepClone().AsObject())];
+        }
+    }
+
+    /// <summary>Forgets history: watches from any older resourceVersion get 410 Gone; open watches receive it now.</summary>
+    public void Compact()
+    {
+        lock (_gate)
+        {
+            _compactedBelow = _revision;
+            _history.Clear();
+            foreach (Watcher w in _watchers)
+            {
+                w.Lines.Writer.TryWrite(GoneEventLine(w.From));
+                w.Lines.Writer.TryComplete();
+            }
+        }
+    }
+
+    /// <summary>Writes a raw line to every open watch of a collection (malformed, stale, bookmark...).</summary>
+    public int InjectLine(string collection, string line)
+    {
+        lock (_gate)
+        {
+            int n = 0;
+            foreach (Watcher w in _watchers.Where(w => w.Collection == collection))
+            {
+                w.Lines.Writer.TryWrite(line);
+                n++;
+            }
+
+            return n;
+        }
+    }
+
+    /// <summary>Sends a BOOKMARK at the current revision to every open watch of a collection.</summary>
+    public int Bookmark(string collection) =>
+        InjectLine(collection, new JsonObject
+        {
+            ["type"] = "BOOKMARK",
+            ["object"] = new JsonObject { ["kind"] = "Bookmark", ["metadata"] = new JsonObject { ["resourceVersion"] = Revision.ToString() } },
+        }.ToJsonString());
+
+    /// <summary>Cuts every open watch mid-stream (connection reset, no end of stream).</summary>
+    public void DropWatches()
+    {
+        lock (_gate)
+        {
+            foreach (Watcher w in _watchers)
+            {
+                w.Abort.Cancel();
+            }
+        }
+    }
+
+    private async Task HandleAsync(HttpContext ctx)
+    {
+        string path = ctx.Request.Path.Value!.TrimStart('/');
+        string body = "";
+        if (ctx.Request.ContentLength > 0 || ctx.Request.Headers.TransferEncoding.Count > 0)
+        {
+            using StreamReader r = new(ctx.Request.Body);
+            body = await r.ReadToEndAsync(ctx.RequestAborted);
+        }
+
+        lock (_gate)
+        {
+            _requests.Add(new RecordedRequest(ctx.Request.Method, path, ctx.Request.QueryString.Value ?? "", ctx.Request.ContentType, body));
+        }
+
+        if (!TryParsePath(path, out string collection, out string? ns, out string? name))
+        {
+            await WriteStatusAsync(ctx, HttpStatusCode.NotFound, "NotFound", $"no route {path}");
+            return;
+        }
+
+        IQueryCollection q = ctx.Request.Query;
+        switch (ctx.Request.Method)
+        {
+            case "GET" when name is null && q["watch"] is ["true" or "1"]:
+                await WatchAsync(ctx, collection, ns, q);
+                break;
+            case "GET" when name is null:
+                await ListAsync(ctx, collection, ns, q);
+                break;
+            case "GET":
+                await GetAsync(ctx, collection, ns, name);
+                break;
+            case "POST" when name is null:
+                await CreateAsync(ctx, collection, ns, body);
+                break;
+            case "PUT" when name is not null:
+                await ReplaceAsync(ctx, collection, ns, name, body);
+                break;
+            case "PATCH" when name is not null:
+                await PatchAsync(ctx, collection, ns, name, body);
+                break;
+            case "DELETE" when name is not null:
+                if (Delete(collection, ns, name))
+                {
+                    await WriteStatusAsync(ctx, HttpStatusCode.OK, "", "deleted");
+                }
+                else
+                {
+                    await WriteStatusAsync(ctx, HttpStatusCode.NotFound, "NotFound", $"{name} not found");
+                }
+
+                break;
+            default:
+                await WriteStatusAsync(ctx, HttpStatusCode.MethodNotAllowed, "MethodNotAllowed", ctx.Request.Method);
+                break;
+        }
+    }
+
+    private async Task ListAsync(HttpContext ctx, string collection, string? ns, IQueryCollection q)
+    {
+        int limit = int.TryParse(q["limit"], out int l) && l > 0 ? l : int.MaxValue;
+        string? cont = q["continue"];
+        List<JsonObject> page;
+        string rv;
+        string? next = null;
+        lock (_gate)
+        {
+            long snapshotRv = _revision;
+            int offset = 0;
+            if (!string.IsNullOrEmpty(cont))
+            {
+                string[] parts = cont.Split(':');
+                snapshotRv = long.Parse(parts[0]);
+                offset = int.Parse(parts[1]);
+                if (snapshotRv < _compactedBelow)
+                {
+                    page = [];
+                    rv = "";
+                    goto expired;
+                }
+            }
+
+            // A continued list is served from the current state: good enough for tests, which do not
+            // change objects between pages.
+            List<JsonObject> all = [.. Store(collection).Values.Where(o => Matches(o, ns, q["fieldSelector"]))];
+            page = [.. all.Skip(offset).Take(limit).Select(o => o.DeepClone().AsObject())];
+            if (offset + page.Count < all.Count)
+            {
+                next = $"{snapshotRv}:{offset + page.Count}";
+            }
+
+            rv = snapshotRv.ToString();
+        }
+
+        JsonObject list = new()
+        {
+            ["kind"] = "List",
+            ["apiVersion"] = "v1",
+            ["metadata"] = next is null ? new JsonObject { ["resourceVersion"] = rv } : new JsonObject { ["resourceVersion"] = rv, ["continue"] = next },
+            ["items"] = new JsonArray([.. page]),
+        };
+        await WriteJsonAsync(ctx, HttpStatusCode.OK, list);
+        return;
+
+    expired:
+        await WriteStatusAsync(ctx, HttpStatusCode.Gone, "Expired", "the provided continue parameter is too old");
+    }
+
+    private async Task WatchAsync(HttpContext ctx, string collection, string? ns, IQueryCollection q)
+    {
+        long from = long.TryParse(q["resourceVersion"], out long f) ? f : 0;
+        int timeout = int.TryParse(q["timeoutSeconds"], out int t) ? t : 300;
+        Watcher watcher;
+        lock (_gate)
+        {
+            if (from < _compactedBelow && !GoneAsErrorEvent)
+            {
+                watcher = null!;
+            }
+            else
+            {
+                watcher = new Watcher(collection, ns, q["fieldSelector"], from);
+                if (from < _compactedBelow)
+                {
+                    watcher.Lines.Writer.TryWrite(GoneEventLine(from));
+                    watcher.Lines.Writer.TryComplete();
+                }
+                else
+                {
+                    foreach (StoredEvent e in _history.Where(e => e.Collection == collection && e.Revision > from))
+                    {
+                        if (Matches(e.Object, ns, watcher.FieldSelector))
+                        {
+                            watcher.Lines.Writer.TryWrite(e.Line);
+                        }
+                    }
+
+                    _watchers.Add(watcher);
+                }
+            }
+        }
+
+        if (watcher is null)
+        {
+            await WriteStatusAsync(ctx, HttpStatusCode.Gone, "Expired", $"too old resource version: {from} ({_compactedBelow})");
+            return;
+        }
+
+        try
+        {
+            ctx.Response.StatusCode = 200;
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.StartAsync();
+            using CancellationTokenSource end = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, watcher.Abort.Token);
+            end.CancelAfter(TimeSpan.FromSeconds(timeout));
+            try
+            {
+                await foreach (string line in watcher.Lines.Reader.ReadAllAsync(end.Token))
+                {
+                    await ctx.Response.WriteAsync(line + "\n", end.Token);
+                    await ctx.Response.Body.FlushAsync(end.Token);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                if (watcher.Abort.IsCancellationRequested)
+                {
+                    ctx.Abort();
+                }
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _watchers.Remove(watcher);
+            }
+        }
+    }
+
+    private async Task GetAsync(HttpContext ctx, string collection, string? ns, string name)
+    {
+        JsonObject? obj;
+        lock (_gate)
+        {
+            obj = Store(collection).TryGetValue($"{ns}/{name}", out JsonObject? o) ? o.DeepClone().AsObject() : null;
+        }
+
+        if (obj is null)
+        {
+            await WriteStatusAsync(ctx, HttpStatusCode.NotFound, "NotFound", $"{name} not found");
+            return;
+        }
+
+        await WriteJsonAsync(ctx, HttpStatusCode.OK, obj);
+    }
+
+    private async Task CreateAsync(HttpContext ctx, string collection, string? ns, string body)
+    {
+        JsonObject obj = JsonNode.Parse(body)!.AsObject();
+        JsonObject meta = Meta(obj);
+        if (ns is not null)
+        {
+            meta["namespace"] = ns;
+        }
+
+        string? name = meta["name"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(name))
+        {
+            string? generate = meta["generateName"]?.GetValue<string>();
+            if (string.IsNullOrEmpty(generate))
+            {
+                await WriteStatusAsync(ctx, HttpStatusCode.UnprocessableEntity, "Invalid", "name or generateName is required");
+                return;
+            }
+
+            meta["name"] = $"{generate}{Interlocked.Increment(ref _nameCounter):x5}";
+        }
+
+        lock (_gate)
+        {
+            if (Store(collection).ContainsKey(Key(meta)))
+            {
+                obj = null!;
+            }
+        }
+
+        if (obj is null)
+        {
+            await WriteStatusAsync(ctx, HttpStatusCode.Conflict, "AlreadyExists", $"{name} already exists");
+            return;
+        }
+
+        await WriteJsonAsync(ctx, HttpStatusCode.Created, Upsert(collection, obj));
+    }
+
+    private async Task ReplaceAsync(HttpContext ctx, string collection, string? ns, string name, string body)
+    {
+        JsonObject obj = JsonNode.Parse(body)!.AsObject();
+        JsonObject meta = Meta(obj);
+        meta["name"] = name;
+        if (ns is not null)
+        {
+            meta["namespace"] = ns;
+        }
+
+        string? expected = meta["resourceVersion"]?.GetValue<string>();
+        lock (_gate)
+        {
+            if (Store(collection).TryGetValue(Key(meta), out JsonObject? current) && !string.IsNullOrEmpty(expected) &&
+                Meta(current)["resourceVersion"]!.GetValue<string>() != expected)
+            {
+                obj = null!;
+            }
+        }
+
+        if (obj is null)
+        {
+            await WriteStatusAsync(ctx, HttpStatusCode.Conflict, "Conflict", "the object has been modified");
+            return;
+        }
+
+        await WriteJsonAsync(ctx, HttpStatusCode.OK, Upsert(collection, obj));
+    }
+
+    private async Task PatchAsync(HttpContext ctx, string collection, string? ns, string name, string body)
+    {
+        JsonObject? current;
+        lock (_gate)
+        {
+            current = Store(collection).TryGetValue($"{ns}/{name}", out JsonObject? o) ? o.DeepClone().AsObject() : null;
+        }
+
+        if (current is null)
+        {
+            await WriteStatusAsync(ctx, HttpStatusCode.NotFound, "NotFound", $"{name} not found");
+            return;
+        }
+
+        MergePatch(current, JsonNode.Parse(body)!.AsObject());
+        await WriteJsonAsync(ctx, HttpStatusCode.OK, Upsert(collection, current));
+    }
+
+    /// <summary>RFC 7386 JSON merge patch.</summary>
+    private static void MergePatch(JsonObject target, JsonObject patch)
+    {
+        foreach ((string key, JsonNode? value) in patch.ToList())
+        {
+            if (value is null)
+            {
+                target.Remove(key);
+            }
+            else if (value is JsonObject po && target[key] is JsonObject to)
+            {
+                MergePatch(to, po);
+            }
+            else
+            {
+                target[key] = value.DeepClone();
+            }
+        }
+    }
+
+    private void Publish(string collection, string type, JsonObject obj)
+    {
+        string line = new JsonObject { ["type"] = type, ["object"] = obj.DeepClone() }.ToJsonString();
+        StoredEvent e = new(collection, _revision, obj.DeepClone().AsObject(), line);
+        _history.Add(e);
+        foreach (Watcher w in _watchers.Where(w => w.Collection == collection && Matches(obj, w.Namespace, w.FieldSelector)))
+        {
+            w.Lines.Writer.TryWrite(line);
+        }
+    }
+
+    private string GoneEventLine(long from) => new JsonObject
+    {
+        ["type"] = "ERROR",
+        ["object"] = new JsonObject
+        {
+            ["kind"] = "Status",
+            ["apiVersion"] = "v1",
+            ["status"] = "Failure",
+            ["message"] = $"too old resource version: {from} ({_compactedBelow})",
+            ["reason"] = "Expired",
+            ["code"] = 410,
+        },
+    }.ToJsonString();
+
+    private static bool Matches(JsonObject obj, string? ns, string? fieldSelector)
+    {
+        if (ns is not null && Meta(obj)["namespace"]?.GetValue<string>() != ns)
+        {
+            return false;
+        }
+
+        if (string.IsNullOrEmpty(fieldSelector))
+        {
+            return true;
+        }
+
+        foreach (string clause in fieldSelector.Split(','))
+        {
+            string[] kv = clause.Split('=', 2);
+            JsonNode? node = obj;
+            foreach (string part in kv[0].Split('.'))
+            {
+                node = node?[part];
+            }
+
+            if ((node as JsonValue)?.ToString() != kv[1])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TryParsePath(string path, out string collection, out string? ns, out string? name)
+    {
+        collection = "";
+        ns = null;
+        name = null;
+        string[] s = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        int start = s.Length >= 2 && s[0] == "api" ? 2 : s.Length >= 3 && s[0] == "apis" ? 3 : -1;
+        if (start < 0 || s.Length <= start)
+        {
+            return false;
+        }
+
+        string prefix = string.Join('/', s[..start]);
+        string[] rest = s[start..];
+        if (rest[0] == "namespaces" && rest.Length >= 3)
+        {
+            ns = rest[1];
+            collection = $"{prefix}/{rest[2]}";
+            name = rest.Length > 3 ? rest[3] : null;
+        }
+        else
+        {
+            collection = $"{prefix}/{rest[0]}";
+            name = rest.Length > 1 ? rest[1] : null;
+        }
+
+        return true;
+    }
+
+    private SortedDictionary<string, JsonObject> Store(string collection)
+    {
+        if (!_collections.TryGetValue(collection, out SortedDictionary<string, JsonObject>? store))
+        {
+            store = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+            _collections[collection] = store;
+        }
+
+        return store;
+    }
+
+    private static JsonObject Meta(JsonObject obj)
+    {
+        if (obj["metadata"] is not JsonObject meta)
+        {
+            meta = [];
+            obj["metadata"] = meta;
+        }
+
+        return meta;
+    }
+
+    private static string Key(JsonObject meta) => $"{meta["namespace"]?.GetValue<string>()}/{meta["name"]?.GetValue<string>()}";
+
+    private static async Task WriteJsonAsync(HttpContext ctx, HttpStatusCode status, JsonObject obj)
+    {
+        ctx.Response.StatusCode = (int)status;
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.WriteAsync(obj.ToJsonString(), Encoding.UTF8);
+    }
+
+    private static Task WriteStatusAsync(HttpContext ctx, HttpStatusCode status, string reason, string message) =>
+        WriteJsonAsync(ctx, status, new JsonObject
+        {
+            ["kind"] = "Status",
+            ["apiVersion"] = "v1",
+            ["status"] = (int)status < 300 ? "Success" : "Failure",
+            ["message"] = message,
+            ["reason"] = reason,
+            ["code"] = (int)status,
+        });
+
+    private sealed record StoredEvent(string Collection, long Revision, JsonObject Object, string Line);
+
+    private sealed class Watcher(string collection, string? ns, string? fieldSelector, long from)
+    {
+        public string Collection { get; } = collection;
+
+        public string? Namespace { get; } = ns;
+
+        public string? FieldSelector { get; } = fieldSelector;
+
+        public long From { get; } = from;
+
+        public Channel<string> Lines { get; } = Channel.CreateUnbounded<string>();
+
+        public CancellationTokenSource Abort { get; } = new();
+    }
+}
+
+/// <summary>One request the fake server received.</summary>
+public sealed record RecordedRequest(string Method, string Path, string Query, string? ContentType, string Body);
