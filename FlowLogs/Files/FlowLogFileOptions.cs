@@ -1,0 +1,57 @@
+namespace Npa.FlowLogs.Files;
+
+/// <summary>Where flow logs go and how they rotate (defaults match the EKS agent's flags).</summary>
+public sealed record FlowLogFileOptions
+{
+    public const string DefaultDirectory = "/var/log/aws-routed-eni";
+    public const string DefaultFileName = "network-policy-agent.log";
+
+    public string Directory { get; init; } = DefaultDirectory;
+
+    public string FileName { get; init; } = DefaultFileName;
+
+    /// <summary>Rotate before the current file would grow past this (<c>--log-file-max-size</c>, 200 MB).</summary>
+    public long MaxFileBytes { get; init; } = 200L * 1024 * 1024;
+
+    /// <summary>Rotated files kept (<c>--log-file-max-backups</c>, 8); older ones are deleted.</summary>
+    public int MaxBackups { get; init; } = 8;
+
+    /// <summary>Lines are handed to the writer task in chunks of about this many bytes.</summary>
+    public int ChunkBytes { get; init; } = 32 * 1024;
+
+    /// <summary>Chunks waiting for the writer; when full, new chunks are dropped and counted.</summary>
+    public int ChannelCapacity { get; init; } = 256;
+
+    /// <summary>After a write error (disk full, unwritable), lines are dropped and counted until this has passed.</summary>
+    public TimeSpan RetryAfterError { get; init; } = TimeSpan.FromSeconds(10);
+
+    public string CurrentPath => Path.Combine(Directory, FileName);
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Directory))
+        {
+            throw new ArgumentException("flow log directory must not be empty");
+        }
+
+        if (string.IsNullOrWhiteSpace(FileName) || FileName.Contains('/'))
+        {
+            throw new ArgumentException($"flow log file name '{FileName}' must be a plain file name");
+        }
+
+        if (MaxFileBytes < 1024)
+        {
+            throw new ArgumentException($"flow log max file size must be at least 1024 bytes, got {MaxFileBytes}");
+        }
+
+        if (MaxBackups < 0)
+        {
+            throw new ArgumentException($"flow log max backups must not be negative, got {MaxBackups}");
+        }
+
+        if (ChunkBytes < 256 || ChannelCapacity < 1)
+        {
+            throw new ArgumentException($"flow log chunk size ({ChunkBytes}) must be >= 256 and channel capacity ({ChannelCapacity}) >= 1");
+        }
+    }
+}

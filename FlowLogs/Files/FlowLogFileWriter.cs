@@ -1,0 +1,275 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npa.FlowLogs.Pipeline;
+
+namespace Npa.FlowLogs.Files;
+
+/// <summary>
+/// Appends flow-log lines to one file with size-based, rename-only rotation, so Fluent Bit's
+/// <c>tail</c> input reads every line once: the file is only ever appended to, whole lines only,
+/// and at rotation it is renamed to a timestamped backup and a new file begins.
+///
+/// The producer side (<see cref="LineBuffer"/>, <see cref="CommitLine"/>, <see cref="WriteLine"/>,
+/// <see cref="Flush"/>) belongs to ONE thread and never blocks: lines collect in a chunk that is
+/// handed to the writer task through a bounded channel; when the channel is full the chunk is
+/// dropped and its lines counted. Write errors (disk full, unwritable directory) drop and count lines
+/// and are retried after <see cref="FlowLogFileOptions.RetryAfterError"/>; nothing throws to the caller.
+/// </summary>
+public sealed class FlowLogFileWriter : IAsyncDisposable
+{
+    private readonly FlowLogFileOptions _options;
+    private readonly FlowLogFileSet _files;
+    private readonly FlowLogCounters _counters;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<LineChunk> _channel;
+    private readonly ConcurrentQueue<LineChunk> _spare = new();
+    private readonly Task _writerTask;
+    private LineChunk _current;
+    private FileStream? _stream;
+    private long _size;
+    private DateTime _lastStamp = DateTime.MinValue;
+    private long _retryAt = long.MinValue;
+    private bool _disposed;
+
+    public FlowLogFileWriter(FlowLogFileOptions options, FlowLogCounters counters, TimeProvider? time = null, ILogger? logger = null)
+    {
+        options.Validate();
+        _options = options;
+        _files = new FlowLogFileSet(options.Directory, options.FileName);
+        _counters = counters;
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+        _channel = Channel.CreateBounded<LineChunk>(new BoundedChannelOptions(options.ChannelCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the producer counts and drops.
+        });
+        _current = NewChunk();
+        _writerTask = Task.Run(WriteLoopAsync);
+    }
+
+    public FlowLogFileSet Files => _files;
+
+    /// <summary>Where the next line is formatted; call <see cref="CommitLine"/> after writing one whole line.</summary>
+    public System.Buffers.IBufferWriter<byte> LineBuffer => _current;
+
+    /// <summary>Marks one whole line (ending in '\n') written into <see cref="LineBuffer"/>.</summary>
+    public void CommitLine()
+    {
+        _current.CommitLine();
+        if (_current.Length >= _options.ChunkBytes)
+        {
+            Flush();
+        }
+    }
+
+    /// <summary>Appends one whole line; it must end in '\n' and contain no other newline.</summary>
+    public void WriteLine(ReadOnlySpan<byte> line)
+    {
+        if (line.IsEmpty || line[^1] != (byte)'\n' || line[..^1].Contains((byte)'\n'))
+        {
+            throw new ArgumentException("a flow log line must end in one '\\n' and contain no other newline", nameof(line));
+        }
+
+        _current.Append(line);
+        if (_current.Length >= _options.ChunkBytes)
+        {
+            Flush();
+        }
+    }
+
+    /// <summary>Hands the lines collected so far to the writer task (call when the producer goes idle).</summary>
+    public void Flush()
+    {
+        if (_current.Lines == 0)
+        {
+            return;
+        }
+
+        LineChunk chunk = _current;
+        if (_disposed || !_channel.Writer.TryWrite(chunk))
+        {
+            _counters.AddFileDropsChannelFull(chunk.Lines);
+            chunk.Reset();
+            return;
+        }
+
+        _current = NewChunk();
+    }
+
+    /// <summary>Flushes, lets the writer task finish what it holds, and closes the file.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        Flush();
+        _disposed = true;
+        _channel.Writer.TryComplete();
+        await _writerTask.ConfigureAwait(false);
+        _stream?.Dispose();
+        _stream = null;
+    }
+
+    private LineChunk NewChunk()
+    {
+        if (_spare.TryDequeue(out LineChunk? chunk))
+        {
+            chunk.Reset();
+            return chunk;
+        }
+
+        return new LineChunk(_options.ChunkBytes + 2048); // 32 KiB + slack rents a 64 KiB array: below the large object heap
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        await foreach (LineChunk chunk in _channel.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            WriteChunk(chunk);
+            chunk.Reset();
+            _spare.Enqueue(chunk);
+        }
+    }
+
+    private void WriteChunk(LineChunk chunk)
+    {
+        ReadOnlySpan<byte> remaining = chunk.Written;
+        if (_time.GetTimestamp() < _retryAt)
+        {
+            _counters.AddFileDropsIoError(chunk.Lines);
+            return;
+        }
+
+        try
+        {
+            EnsureOpen();
+            while (!remaining.IsEmpty)
+            {
+                int take = WholeLinesThatFit(remaining, _options.MaxFileBytes - _size);
+                if (take == 0)
+                {
+                    if (_size > 0)
+                    {
+                        Rotate();
+                        continue;
+                    }
+
+                    // One line longer than the whole file limit: it still goes out whole, alone in its file.
+                    take = remaining.IndexOf((byte)'\n') + 1;
+                }
+
+                ReadOnlySpan<byte> part = remaining[..take];
+                _stream!.Write(part);
+                _size += take;
+                _counters.AddLinesWritten(part.Count((byte)'\n'));
+                remaining = remaining[take..];
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.SecurityException)
+        {
+            int lost = remaining.Count((byte)'\n');
+            _counters.AddFileDropsIoError(lost);
+            _counters.AddFileIoError();
+            _retryAt = _time.GetTimestamp() + (long)(_options.RetryAfterError.TotalSeconds * _time.TimestampFrequency);
+            FlowLogsLog.FileWriteFailed(_logger, _files.CurrentPath, _time.GetUtcNow() + _options.RetryAfterError, ex);
+            CloseQuietly();
+        }
+    }
+
+    private static int WholeLinesThatFit(ReadOnlySpan<byte> lines, long room)
+    {
+        if (room <= 0)
+        {
+            return 0;
+        }
+
+        if (lines.Length <= room)
+        {
+            return lines.Length;
+        }
+
+        int lastNewline = lines[..(int)room].LastIndexOf((byte)'\n');
+        return lastNewline + 1;
+    }
+
+    private void EnsureOpen()
+    {
+        if (_stream is not null)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(_files.Directory);
+        _stream = new FileStream(_files.CurrentPath, new FileStreamOptions
+        {
+            Mode = FileMode.Append,
+            Access = FileAccess.Write,
+            Share = FileShare.ReadWrite | FileShare.Delete,
+            BufferSize = 0,
+        });
+        _size = _stream.Length;
+    }
+
+    private void Rotate()
+    {
+        CloseQuietly();
+        DateTime stamp = _time.GetUtcNow().UtcDateTime;
+        stamp = new DateTime(stamp.Ticks - (stamp.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
+        if (stamp <= _lastStamp)
+        {
+            stamp = _lastStamp.AddMilliseconds(1);
+        }
+
+        string backup = _files.BackupPath(stamp);
+        while (File.Exists(backup))
+        {
+            stamp = stamp.AddMilliseconds(1);
+            backup = _files.BackupPath(stamp);
+        }
+
+        _lastStamp = stamp;
+        File.Move(_files.CurrentPath, backup);
+        _counters.AddRotation();
+        FlowLogsLog.FileRotated(_logger, backup);
+        PruneBackups();
+        EnsureOpen();
+    }
+
+    private void PruneBackups()
+    {
+        IReadOnlyList<string> backups = _files.Backups();
+        for (int i = 0; i < backups.Count - _options.MaxBackups; i++)
+        {
+            try
+            {
+                File.Delete(backups[i]);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                FlowLogsLog.BackupDeleteFailed(_logger, backups[i], ex);
+            }
+        }
+    }
+
+    private void CloseQuietly()
+    {
+        try
+        {
+            _stream?.Dispose();
+        }
+        catch (IOException)
+        {
+            // The data that failed is already counted; closing a broken file has nothing left to lose.
+        }
+
+        _stream = null;
+        _size = 0;
+    }
+}

@@ -1,0 +1,27 @@
+using System.Threading.Channels;
+
+namespace Npa.FlowLogs.Reading;
+
+/// <summary>Which pinned ring buffer to read and how decoded records are handed on.</summary>
+public sealed record RingBufferReaderOptions
+{
+    /// <summary>Where the enforcer pins the verdict-event ring buffer (<c>npa_events_v1</c>).</summary>
+    public const string DefaultPinPath = "/sys/fs/bpf/npa/maps/npa_events_v1";
+
+    public string PinPath { get; init; } = DefaultPinPath;
+
+    /// <summary>Optional pinned per-CPU array whose element <see cref="DropCounterKey"/> counts failed ring-buffer reservations.</summary>
+    public string? DropCounterPinPath { get; init; }
+
+    public uint DropCounterKey { get; init; }
+
+    /// <summary>Records waiting for the formatter; beyond it records are dropped and counted.</summary>
+    public int ChannelCapacity { get; init; } = 65_536;
+
+    /// <summary>DropOldest keeps the newest records; DropWrite keeps the oldest. Both count what they drop.</summary>
+    public BoundedChannelFullMode FullMode { get; init; } = BoundedChannelFullMode.DropOldest;
+
+    public TimeSpan PollTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan DropCounterInterval { get; init; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,17 @@
+using Microsoft.Extensions.Logging;
+using Npa.Host.Lab.Pipeline;
+
+namespace Npa.Host.Lab;
+
+/// <summary>The real pieces the lab runs with: cluster source, resolver and enforcer.</summary>
+public static class LabComposition
+{
+    public static ILabClusterSource ClusterSource() => new ManifestFolderSource();
+
+    public static ILabPolicyResolver Resolver() => new ResolverPolicySource();
+
+    public static PodEnforcerFactory Enforcer(ILogger logger) => _ => new UnenforcedPodEnforcer();
+
+    public static LabDaemon CreateDaemon(LabOptions options, ILogger logger) =>
+        new(options, ClusterSource(), Resolver(), Enforcer(logger), logger);
+}

@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Npa.Host.Lab.Kernel;
+using Npa.Resolver.Model;
+
+namespace Npa.Host.Lab.Traffic;
+
+/// <summary>
+/// Makes real connections from inside a source pod's namespace: TCP connect (a refusal also proves the
+/// packet reached the pod), UDP request/echo, SCTP raw INIT answered by INIT ACK.
+/// </summary>
+public static class Prober
+{
+    public static async Task<ProbeOutcome> ProbeAsync(LabPod from, LabPod to, LabPort port, TimeSpan timeout, CancellationToken ct)
+    {
+        IPAddress? dst = PickAddress(from, to);
+        if (dst is null)
+        {
+            return ProbeOutcome.Unsupported($"{from.Pod} and {to.Pod} share no address family");
+        }
+
+        if (!to.Ports.Contains(port))
+        {
+            return ProbeOutcome.Unsupported($"{to.Pod} has no {port} listener in the lab");
+        }
+
+        using CancellationTokenSource deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return port.Protocol switch
+            {
+                Protocol.Tcp => await Tcp(from, dst, port.Port, deadline.Token),
+                Protocol.Udp => await Udp(from, dst, port.Port, deadline.Token),
+                Protocol.Sctp => await Sctp(from, dst, (ushort)port.Port, deadline.Token),
+                _ => ProbeOutcome.Unsupported($"protocol {port.Protocol} cannot be probed"),
+            };
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return ProbeOutcome.Denied($"no answer from {dst} {port} within {timeout.TotalMilliseconds:0} ms");
+        }
+    }
+
+    private static IPAddress? PickAddress(LabPod from, LabPod to)
+    {
+        foreach (AddressFamily family in new[] { AddressFamily.InterNetwork, AddressFamily.InterNetworkV6 })
+        {
+            IPAddress? d = to.Ips.FirstOrDefault(i => i.AddressFamily == family);
+            if (d is not null && from.Ips.Any(i => i.AddressFamily == family))
+            {
+                return d;
+            }
+        }
+
+        return null;
+    }
+
+    private static Socket SocketIn(LabPod pod, AddressFamily family, SocketType type, ProtocolType protocol) =>
+        NetNamespace.Run(pod.Netns, () => new Socket(family, type, protocol));
+
+    private static async Task<ProbeOutcome> Tcp(LabPod from, IPAddress dst, int port, CancellationToken ct)
+    {
+        using Socket s = SocketIn(from, dst.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await s.ConnectAsync(new IPEndPoint(dst, port), ct);
+            return ProbeOutcome.Allowed("connected");
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            return ProbeOutcome.Allowed("refused by the pod (the SYN reached it)");
+        }
+        catch (SocketException e)
+        {
+            return ProbeOutcome.Denied(e.SocketErrorCode.ToString());
+        }
+    }
+
+    private static async Task<ProbeOutcome> Udp(LabPod from, IPAddress dst, int port, CancellationToken ct)
+    {
+        using Socket s = SocketIn(from, dst.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        byte[] request = Encoding.ASCII.GetBytes($"npa-lab probe {Guid.NewGuid():N}");
+        byte[] buffer = new byte[2048];
+        await s.ConnectAsync(new IPEndPoint(dst, port), ct);
+        while (true)
+        {
+            await s.SendAsync(request, SocketFlags.None, ct);
+            using CancellationTokenSource retry = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            retry.CancelAfter(TimeSpan.FromMilliseconds(300)); // resend: the first datagram may race neighbour setup
+            try
+            {
+                int n = await s.ReceiveAsync(buffer, SocketFlags.None, retry.Token);
+                if (buffer.AsSpan(0, n).SequenceEqual(request))
+                {
+                    return ProbeOutcome.Allowed("echoed");
+                }
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                return ProbeOutcome.Allowed("port unreachable from the pod (the datagram reached it)");
+            }
+        }
+    }
+
+    private static async Task<ProbeOutcome> Sctp(LabPod from, IPAddress dst, ushort port, CancellationToken ct)
+    {
+        bool v4 = dst.AddressFamily == AddressFamily.InterNetwork;
+        using Socket s = NetNamespace.Run(from.Netns, () => RawSocket.Open(dst.AddressFamily, SctpPacket.ProtocolNumber));
+        ushort sourcePort = (ushort)Random.Shared.Next(49152, 65535);
+        uint tag = (uint)Random.Shared.Next(1, int.MaxValue);
+        byte[] init = SctpPacket.Init(sourcePort, port, tag);
+        byte[] buffer = new byte[4096];
+        EndPoint any = new IPEndPoint(v4 ? IPAddress.Any : IPAddress.IPv6Any, 0);
+        while (true)
+        {
+            await s.SendToAsync(init, SocketFlags.None, new IPEndPoint(dst, 0), ct);
+            using CancellationTokenSource retry = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            retry.CancelAfter(TimeSpan.FromMilliseconds(300));
+            try
+            {
+                while (true)
+                {
+                    SocketReceiveFromResult r = await s.ReceiveFromAsync(buffer, SocketFlags.None, any, retry.Token);
+                    ReadOnlySpan<byte> d = buffer.AsSpan(0, r.ReceivedBytes);
+                    if (v4)
+                    {
+                        d = SctpPacket.StripIPv4Header(d);
+                    }
+
+                    if (((IPEndPoint)r.RemoteEndPoint).Address.Equals(dst) && SctpPacket.TryParse(d, out SctpPacket.Header h) &&
+                        h.ChunkType == SctpPacket.ChunkInitAck && h.SourcePort == port && h.DestinationPort == sourcePort &&
+                        h.VerificationTag == tag)
+                    {
+                        return ProbeOutcome.Allowed("INIT ACK");
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+            }
+        }
+    }
+}

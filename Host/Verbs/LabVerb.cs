@@ -1,0 +1,251 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Npa.Host.Lab;
+using Npa.Host.Lab.Kernel;
+using Npa.Host.Lab.Output;
+using Npa.Host.Lab.Pipeline;
+
+namespace Npa.Host.Verbs;
+
+/// <summary>
+/// <c>npa lab up|probe|down</c>: a local lab of network namespaces that runs the whole pipeline on a
+/// manifest folder with real enforcement, probes real connectivity, and removes itself.
+/// </summary>
+internal static class LabVerb
+{
+    public static Command Create()
+    {
+        Command lab = new("lab", "A local lab: one network namespace per Pod manifest, enforced for real, probed for real");
+        lab.Subcommands.Add(Up());
+        lab.Subcommands.Add(Probe());
+        lab.Subcommands.Add(Down());
+        return lab;
+    }
+
+    private static Option<string> StateDirOption() => new("--state-dir")
+    {
+        Description = "Where the running lab records itself",
+        DefaultValueFactory = _ => LabStateStore.DefaultDirectory,
+    };
+
+    private static Command Up()
+    {
+        Command up = new("up", "Start the lab on a manifest folder and follow its changes (foreground unless --detach)");
+        Option<string> file = new("--file", "-f") { Description = "Manifest folder (Namespaces, Pods with status.podIP, NetworkPolicies)", Required = true };
+        Option<bool> strict = new("--strict") { Description = "Strict enforcing mode: pods start denied until their policy is programmed" };
+        Option<string?> flowLogDir = new("--flow-log-dir") { Description = "Directory for flow logs (default STATE_DIR/flows)" };
+        Option<bool> detach = new("--detach") { Description = "Run in the background; the pid is written to STATE_DIR/daemon.pid" };
+        Option<string> prefix = new("--prefix") { Description = "Prefix of every namespace and pin the lab creates", DefaultValueFactory = _ => "npa" };
+        Option<string> stateDir = StateDirOption();
+        up.Options.Add(file);
+        up.Options.Add(strict);
+        up.Options.Add(flowLogDir);
+        up.Options.Add(detach);
+        up.Options.Add(prefix);
+        up.Options.Add(stateDir);
+        up.SetAction(async (pr, ct) =>
+        {
+            string state = Path.GetFullPath(pr.GetValue(stateDir)!);
+            if (pr.GetValue(detach))
+            {
+                List<string> again = ["--file", Path.GetFullPath(pr.GetValue(file)!), "--prefix", pr.GetValue(prefix)!];
+                if (pr.GetValue(strict))
+                {
+                    again.Add("--strict");
+                }
+
+                if (pr.GetValue(flowLogDir) is { } fl)
+                {
+                    again.AddRange(["--flow-log-dir", Path.GetFullPath(fl)]);
+                }
+
+                return await DetachAsync(again, state, ct);
+            }
+
+            LabOptions options = new(pr.GetValue(file)!, state)
+            {
+                Strict = pr.GetValue(strict),
+                FlowLogDirectory = pr.GetValue(flowLogDir) is { } f ? Path.GetFullPath(f) : null,
+                Prefix = pr.GetValue(prefix)!,
+            };
+            return await RunForegroundAsync(options, ct);
+        });
+        return up;
+    }
+
+    private static async Task<int> RunForegroundAsync(LabOptions options, CancellationToken ct)
+    {
+        using ILoggerFactory logs = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        }));
+        ILogger logger = logs.CreateLogger("npa.lab");
+        using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            stop.Cancel();
+        });
+        using PosixSignalRegistration intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
+        {
+            c.Cancel = true;
+            stop.Cancel();
+        });
+        await using LabDaemon daemon = LabComposition.CreateDaemon(options, logger);
+        try
+        {
+            await daemon.StartAsync(stop.Token);
+            File.WriteAllText(Path.Combine(options.StateDirectory, "daemon.pid"), Environment.ProcessId + "\n");
+            Console.Out.WriteLine($"lab {daemon.LabId} up: {daemon.Pods.Count} pods, node namespace {daemon.NodeNetns}, enforcer: {daemon.Enforcer.Description}");
+            Console.Out.WriteLine($"following {daemon.ManifestDirectory}; 'npa lab probe' to test, 'npa lab down' (or Ctrl-C) to stop");
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is LabException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"lab up: {e.Message}");
+            return 1;
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> DetachAsync(List<string> upArgs, string stateDir, CancellationToken ct)
+    {
+        Directory.CreateDirectory(stateDir);
+        string log = Path.Combine(stateDir, "daemon.log");
+        List<string> self = [Environment.ProcessPath ?? "dotnet"];
+        string entry = Environment.GetCommandLineArgs()[0];
+        if (entry.EndsWith(".dll", StringComparison.Ordinal))
+        {
+            self.Add(entry);
+        }
+
+        List<string> args = ["lab", "up", .. upArgs, "--state-dir", stateDir];
+        string command = "exec " + string.Join(' ', self.Concat(args).Select(Quote)) + $" >{Quote(log)} 2>&1 </dev/null";
+        ProcessStartInfo psi = new("setsid") { UseShellExecute = false };
+        foreach (string a in new[] { "sh", "-c", command })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using Process child = Process.Start(psi) ?? throw new LabException("could not start the lab daemon");
+
+        LabStateStore store = new(stateDir);
+        DateTime until = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (DateTime.UtcNow < until)
+        {
+            await Task.Delay(200, ct);
+            if (store.ReadProgrammed() is not null && store.ReadState() is { } s)
+            {
+                Console.Out.WriteLine($"lab {s.LabId} up in the background (pid {s.Pid}, {s.Pods.Count} pods, log {log})");
+                return 0;
+            }
+
+            if (child.HasExited)
+            {
+                break;
+            }
+        }
+
+        Console.Error.WriteLine($"lab up --detach: the daemon did not come up; see {log}:");
+        Console.Error.WriteLine(File.Exists(log) ? File.ReadAllText(log) : "(no log)");
+        return 1;
+    }
+
+    private static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static Command Probe()
+    {
+        Command probe = new("probe", "Wait until the folder is programmed, then connect from every pod to every pod and print what got through");
+        Option<string[]> probes = new("--probe") { Description = "PROTOCOL/PORT to probe (repeatable); default: every port a pod serves", AllowMultipleArgumentsPerToken = true };
+        Option<string> output = new("--output", "-o") { Description = "table or json", DefaultValueFactory = _ => "table" };
+        output.AcceptOnlyFromAmong("table", "json");
+        Option<int> wait = new("--wait") { Description = "Seconds to wait for programming", DefaultValueFactory = _ => 60 };
+        Option<string> stateDir = StateDirOption();
+        probe.Options.Add(probes);
+        probe.Options.Add(output);
+        probe.Options.Add(wait);
+        probe.Options.Add(stateDir);
+        probe.SetAction(async (pr, ct) =>
+        {
+            try
+            {
+                LabStateStore store = new(Path.GetFullPath(pr.GetValue(stateDir)!));
+                LabStateRecord state = store.ReadState() ?? throw new LabException($"no lab in {store.Directory}; start one with 'npa lab up -f DIR'");
+                if (!Signals.IsAlive(state.Pid))
+                {
+                    throw new LabException($"the lab daemon (pid {state.Pid}) is not running, so nothing listens; run 'npa lab down' and 'npa lab up' again");
+                }
+
+                LabProgrammedRecord programmed = await WaitProgrammedAsync(store, state, TimeSpan.FromSeconds(pr.GetValue(wait)), ct);
+                state = store.ReadState() ?? state;
+                List<LabPod> pods = [.. state.Pods.Select(p => p.ToLabPod())];
+                IReadOnlyList<LabPort> ports = pr.GetValue(probes) is { Length: > 0 } given
+                    ? [.. given.Select(LabProbeSpec.Parse)]
+                    : LabProbeRunner.DefaultProbes(pods);
+                ConnectivityReport report = await LabProbeRunner.RunAsync(pods, ports, ct);
+                report = report with { Diagnostics = [.. programmed.Diagnostics, .. report.Diagnostics] };
+                if (!state.Enforcer.StartsWith("eBPF", StringComparison.Ordinal))
+                {
+                    report = report with { Diagnostics = [.. report.Diagnostics, $"enforcer: {state.Enforcer}"] };
+                }
+
+                Console.Out.Write(pr.GetValue(output) == "json" ? ConnectivityFormatter.Json(report) : ConnectivityFormatter.Table(report));
+                return 0;
+            }
+            catch (LabException e)
+            {
+                Console.Error.WriteLine($"lab probe: {e.Message}");
+                return 1;
+            }
+        });
+        return probe;
+    }
+
+    private static async Task<LabProgrammedRecord> WaitProgrammedAsync(LabStateStore store, LabStateRecord state, TimeSpan timeout, CancellationToken ct)
+    {
+        Stopwatch sw = Stopwatch.StartNew();
+        while (true)
+        {
+            string current = LabContentHash.Compute(state.ManifestDirectory);
+            LabProgrammedRecord? p = store.ReadProgrammed();
+            if (p is not null && p.ContentHash == current)
+            {
+                return p;
+            }
+
+            if (sw.Elapsed > timeout)
+            {
+                string why = p is null ? "nothing programmed yet" : string.Join("; ", p.Diagnostics);
+                throw new LabException($"{state.ManifestDirectory} was not programmed within {timeout.TotalSeconds:0} s ({why})");
+            }
+
+            await Task.Delay(100, ct);
+        }
+    }
+
+    private static Command Down()
+    {
+        Command down = new("down", "Stop the lab and remove its namespaces, veths, pins and state (idempotent)");
+        Option<string> stateDir = StateDirOption();
+        down.Options.Add(stateDir);
+        down.SetAction(async (pr, ct) =>
+        {
+            LabTeardown.Result r = await LabTeardown.DownAsync(Path.GetFullPath(pr.GetValue(stateDir)!), TimeSpan.FromSeconds(15), ct);
+            Console.Out.WriteLine(r.Message);
+            foreach (string item in r.Removed)
+            {
+                Console.Out.WriteLine("  removed " + item);
+            }
+
+            return 0;
+        });
+        return down;
+    }
+}

@@ -1,0 +1,75 @@
+using System.Collections;
+
+namespace Npa.Resolver.Resolution;
+
+/// <summary>A read-only view of several lists one after the other, so pods share their policies' rule lists instead of copying them.</summary>
+internal sealed class ConcatList<T> : IReadOnlyList<T>
+{
+    private readonly IReadOnlyList<T>[] _parts;
+    private readonly int[] _starts;
+
+    private ConcatList(IReadOnlyList<T>[] parts)
+    {
+        _parts = parts;
+        _starts = new int[parts.Length];
+        int total = 0;
+        for (int i = 0; i < parts.Length; i++)
+        {
+            _starts[i] = total;
+            total += parts[i].Count;
+        }
+
+        Count = total;
+    }
+
+    public int Count { get; }
+
+    public T this[int index]
+    {
+        get
+        {
+            if ((uint)index >= (uint)Count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(index));
+            }
+
+            int i = Array.BinarySearch(_starts, index);
+            if (i < 0)
+            {
+                i = ~i - 1;
+            }
+
+            while (_parts[i].Count == 0 || index - _starts[i] >= _parts[i].Count)
+            {
+                i++;
+            }
+
+            return _parts[i][index - _starts[i]];
+        }
+    }
+
+    /// <summary>The parts joined; a single non-empty part is returned as it is.</summary>
+    public static IReadOnlyList<T> Of(List<IReadOnlyList<T>> parts)
+    {
+        IReadOnlyList<T>[] nonEmpty = parts.Where(p => p.Count > 0).ToArray();
+        return nonEmpty.Length switch
+        {
+            0 => Array.Empty<T>(),
+            1 => nonEmpty[0],
+            _ => new ConcatList<T>(nonEmpty),
+        };
+    }
+
+    public IEnumerator<T> GetEnumerator()
+    {
+        foreach (IReadOnlyList<T> part in _parts)
+        {
+            for (int i = 0; i < part.Count; i++)
+            {
+                yield return part[i];
+            }
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}

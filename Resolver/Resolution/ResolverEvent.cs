@@ -1,0 +1,22 @@
+using Npa.Resolver.Model;
+
+namespace Npa.Resolver.Resolution;
+
+/// <summary>A change to one input object of the resolver.</summary>
+public abstract record ResolverEvent;
+
+public sealed record PodUpserted(PodInfo Pod) : ResolverEvent;
+
+public sealed record PodDeleted(ObjectRef Pod) : ResolverEvent;
+
+public sealed record NamespaceUpserted(NamespaceInfo Namespace) : ResolverEvent;
+
+public sealed record NamespaceDeleted(string Name) : ResolverEvent;
+
+public sealed record PolicyUpserted(NetworkPolicySpec Policy) : ResolverEvent;
+
+public sealed record PolicyDeleted(ObjectRef Policy) : ResolverEvent;
+
+public sealed record ServiceUpserted(ServiceInfo Service) : ResolverEvent;
+
+public sealed record ServiceDeleted(ObjectRef Service) : ResolverEvent;

@@ -1,0 +1,55 @@
+using Npa.Resolver.Model;
+
+namespace Npa.Resolver.Selection;
+
+/// <summary>
+/// Remembers which pods a peer selects, so policies sharing a selector resolve it once. Valid for one
+/// pass over an unchanging <see cref="ClusterIndex"/>; the owner clears it whenever pods or namespaces change.
+/// </summary>
+public sealed class SelectorCache
+{
+    private readonly ClusterIndex _index;
+    private readonly Dictionary<(string Namespace, PolicyPeer Peer), PodInfo[]> _peers = new();
+    private readonly Dictionary<ObjectRef, PodInfo[]> _backends = new();
+    private PodInfo[]? _podsWithIps;
+
+    public SelectorCache(ClusterIndex index)
+    {
+        _index = index ?? throw new ArgumentNullException(nameof(index));
+    }
+
+    /// <summary>Pods the peer selects, ordered by namespace/name.</summary>
+    public PodInfo[] PodsSelectedBy(PolicyPeer peer, string policyNamespace)
+    {
+        (string, PolicyPeer) key = (peer.NamespaceSelector is null ? policyNamespace : "", peer);
+        if (!_peers.TryGetValue(key, out PodInfo[]? pods))
+        {
+            pods = _index.PodsSelectedBy(peer, policyNamespace).ToArray();
+            _peers[key] = pods;
+        }
+
+        return pods;
+    }
+
+    /// <summary>Pods behind a Service, ordered by name.</summary>
+    public PodInfo[] BackendsOf(ServiceInfo service)
+    {
+        if (!_backends.TryGetValue(service.Ref, out PodInfo[]? pods))
+        {
+            pods = _index.BackendsOf(service).ToArray();
+            _backends[service.Ref] = pods;
+        }
+
+        return pods;
+    }
+
+    /// <summary>Every pod that has an address, ordered by namespace/name.</summary>
+    public PodInfo[] PodsWithIps() => _podsWithIps ??= _index.Pods.Where(p => p.Ips.Count > 0).ToArray();
+
+    public void Clear()
+    {
+        _peers.Clear();
+        _backends.Clear();
+        _podsWithIps = null;
+    }
+}
