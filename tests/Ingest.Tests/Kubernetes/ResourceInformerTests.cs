@@ -79,6 +79,22 @@ public sealed class ResourceInformerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ClosedEventChannel_StopsTheInformer_InsteadOfRetrying()
+    {
+        await using Server server = await Server.StartAsync();
+        server.Upsert(KubeObjects.Pods, KubeObjects.Pod("default", "a", "192.168.1.1"));
+        using k8s.Kubernetes client = KubeObjects.Client(server);
+        System.Threading.Channels.Channel<ClusterEvent> channel = System.Threading.Channels.Channel.CreateBounded<ClusterEvent>(1);
+        channel.Writer.Complete();
+        ResourceInformer<PodInfo> informer = new(new KubernetesWatchApi(client), ApiResource.Pods, ResourceDescriptors.Pods, channel.Writer, Fast);
+
+        await informer.RunAsync(CancellationToken.None).WaitAsync(TestTimeouts.Default);
+
+        Assert.True(informer.Ready.IsCanceled);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
     public async Task ServerErrors_AreRetriedWithBackoff_UntilTheListSucceeds()
     {
         await using Server server = await Server.StartAsync();
