@@ -33,6 +33,42 @@ public sealed class KubernetesSourceTests
     }
 
     [Fact]
+    public async Task Start_WithAKubeconfigFile_TalksToTheClusterItNames()
+    {
+        await using Server server = await Server.StartAsync();
+        server.Upsert(KubeObjects.Namespaces, KubeObjects.Namespace("shop"));
+        string kubeconfig = Path.Combine(Path.GetTempPath(), $"npa-ingest-kubeconfig-{Guid.NewGuid():N}.yaml");
+        try
+        {
+            File.WriteAllText(kubeconfig, $$"""
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: fake
+                  cluster:
+                    server: {{server.BaseUri}}
+                users:
+                - name: tester
+                  user:
+                    token: secret-token
+                contexts:
+                - name: fake
+                  context: {cluster: fake, user: tester}
+                current-context: fake
+                """);
+            await using EventRecorder recorder = new();
+            await using RunningSource source = KubernetesSource.Start(kubeconfig, SourceScope.Controller, recorder.Channel.Writer, CancellationToken.None, options: Fast);
+            await source.Ready.WaitAsync(TestTimeouts.Default);
+            await recorder.WaitUntilAsync(e => e.Any(x => x is NamespaceUpserted { Namespace.Name: "shop" }), "the namespace");
+            Assert.All(server.Requests, r => Assert.Equal("Bearer secret-token", r.Authorization));
+        }
+        finally
+        {
+            File.Delete(kubeconfig);
+        }
+    }
+
+    [Fact]
     public async Task Agent_WatchesOnlyItsNodesPods_AndHoldsOnlyPolicyEndpointsOfPoliciesSelectingThem()
     {
         await using Server server = await Server.StartAsync();

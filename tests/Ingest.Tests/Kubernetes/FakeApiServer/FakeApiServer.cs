@@ -247,7 +247,10 @@ public sealed class FakeApiServer : IAsyncDisposable
 
         lock (_gate)
         {
-            _requests.Add(new RecordedRequest(ctx.Request.Method, path, ctx.Request.QueryString.Value ?? "", ctx.Request.ContentType, body));
+            _requests.Add(new RecordedRequest(ctx.Request.Method, path, ctx.Request.QueryString.Value ?? "", ctx.Request.ContentType, body)
+            {
+                Authorization = ctx.Request.Headers.Authorization.ToString(),
+            });
         }
 
         HttpStatusCode? failure = null;
@@ -702,4 +705,7 @@ public sealed class FakeApiServer : IAsyncDisposable
 }
 
 /// <summary>One request the fake server received.</summary>
-public sealed record RecordedRequest(string Method, string Path, string Query, string? ContentType, string Body);
+public sealed record RecordedRequest(string Method, string Path, string Query, string? ContentType, string Body)
+{
+    public string Authorization { get; init; } = "";
+}
