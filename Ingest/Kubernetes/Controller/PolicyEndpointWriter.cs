@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -36,8 +37,8 @@ public sealed class PolicyEndpointWriter
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _pipeline;
     private readonly int _chunkSize;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<string, Dictionary<PolicyReference, List<Existing>>> _known = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Dictionary<PolicyReference, List<Existing>>> _known = new(StringComparer.Ordinal);
 
     public PolicyEndpointWriter(IKubernetes client, int chunkSize = PolicyEndpointChunker.DefaultChunkSize, ILogger? logger = null, TimeProvider? time = null)
     {
@@ -61,7 +62,9 @@ public sealed class PolicyEndpointWriter
             throw new ArgumentException($"every desired PolicyEndpoint must belong to {policy.Namespace}/{policy.Name}", nameof(desired));
         }
 
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Policies of different namespaces reconcile concurrently; one namespace's writes are serial.
+        SemaphoreSlim gate = Gate(policy.Namespace);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             try
@@ -71,15 +74,27 @@ public sealed class PolicyEndpointWriter
             catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
             {
                 // Someone else changed or removed an object: forget what we knew and start over once.
-                _known.Remove(policy.Namespace);
+                _known.TryRemove(policy.Namespace, out _);
                 return await ReconcileOnceAsync(policy, policyUid, desired, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            _gate.Release();
+            gate.Release();
         }
     }
+
+    /// <summary>
+    /// As above with the owner's uid taken from the desired specs (<see cref="PolicyEndpointSpec.OwnerUid"/>,
+    /// which the resolver's builder fills in); an empty list deletes the policy's PolicyEndpoints.
+    /// </summary>
+    public Task<ReconcileResult> ReconcileAsync(PolicyReference policy, IReadOnlyList<PolicyEndpointSpec> desired, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(desired);
+        return ReconcileAsync(policy, desired.Select(d => d.OwnerUid).FirstOrDefault(u => u.Length > 0) ?? "", desired, cancellationToken);
+    }
+
+    private SemaphoreSlim Gate(string ns) => _gates.GetOrAdd(ns, _ => new SemaphoreSlim(1, 1));
 
     /// <summary>Deletes every PolicyEndpoint of a policy that is gone (the ownerReference does the same, later).</summary>
     public Task<ReconcileResult> DeleteAllAsync(PolicyReference policy, CancellationToken cancellationToken) =>
@@ -97,7 +112,8 @@ public sealed class PolicyEndpointWriter
         foreach (string ns in namespaces)
         {
             IReadOnlyList<PolicyReference> orphans;
-            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            SemaphoreSlim gate = Gate(ns);
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 Dictionary<PolicyReference, List<Existing>> known = await KnownAsync(ns, cancellationToken).ConfigureAwait(false);
@@ -105,7 +121,7 @@ public sealed class PolicyEndpointWriter
             }
             finally
             {
-                _gate.Release();
+                gate.Release();
             }
 
             foreach (PolicyReference orphan in orphans)

@@ -98,4 +98,27 @@ public sealed class PolicyEndpointWriterTests
         Assert.Equal(1, removed);
         Assert.Equal(["web"], server.Objects(KubeObjects.PolicyEndpoints).Select(o => o["spec"]!["policyRef"]!["name"]!.GetValue<string>()));
     }
+
+    [Fact]
+    public async Task PoliciesOfManyNamespaces_ReconcileConcurrently_TakingTheOwnerFromTheDesiredSpecs()
+    {
+        await using Server server = await Server.StartAsync();
+        using k8s.Kubernetes client = KubeObjects.Client(server);
+        PolicyEndpointWriter writer = new(client);
+        string[] namespaces = [.. Enumerable.Range(0, 6).Select(i => $"team-{i}")];
+
+        ReconcileResult[] results = await Task.WhenAll(namespaces.Select(ns =>
+        {
+            PolicyReference policy = new("web", ns);
+            PolicyEndpointSpec spec = Desired("1.1.1.1/32") with { Namespace = ns, PolicyRef = policy, OwnerUid = $"uid-{ns}" };
+            return writer.ReconcileAsync(policy, [spec], CancellationToken.None);
+        })).WaitAsync(TestTimeouts.Default);
+
+        Assert.All(results, r => Assert.Equal(new ReconcileResult(1, 0, 0, 0), r));
+        IReadOnlyList<JsonObject> stored = server.Objects(KubeObjects.PolicyEndpoints);
+        Assert.Equal(namespaces, stored.Select(o => o["metadata"]!["namespace"]!.GetValue<string>()).Order());
+        Assert.All(stored, o => Assert.Equal(
+            $"uid-{o["metadata"]!["namespace"]!.GetValue<string>()}",
+            o["metadata"]!["ownerReferences"]![0]!["uid"]!.GetValue<string>()));
+    }
 }
