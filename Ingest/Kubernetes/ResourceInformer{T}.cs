@@ -99,7 +99,10 @@ public sealed class ResourceInformer<T> : IResourceInformer
         }
     }
 
-    /// <summary>Lists and watches until cancelled. Never returns otherwise; failures are retried.</summary>
+    /// <summary>
+    /// Lists and watches until cancelled (or until the event channel is closed by its consumer);
+    /// every other failure is retried.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         bool needList = true;
@@ -149,6 +152,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
     {
         (List<JsonObject> items, string listRv, int pages) = await ListAllAsync(cancellationToken).ConfigureAwait(false);
         Counters.Lists++;
+        int syntheticBefore = Counters.SyntheticDeletes;
         HashSet<ObjectRef> seen = [];
         int index = 0;
         foreach (JsonObject item in items)
@@ -171,7 +175,6 @@ public sealed class ResourceInformer<T> : IResourceInformer
             vanished = [.. _cache.Where(kv => !seen.Contains(kv.Key)).Select(kv => (kv.Key, kv.Value))];
         }
 
-        int syntheticDeletes = 0;
         foreach ((ObjectRef key, Entry entry) in vanished)
         {
             lock (_gate)
@@ -182,7 +185,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
             Filter?.Forget(key);
             if (entry.Value is not null)
             {
-                syntheticDeletes++;
+                Counters.SyntheticDeletes++;
                 await _events.WriteAsync(_descriptor.Deleted(entry.Value, entry.Uid, listRv, true), cancellationToken).ConfigureAwait(false);
             }
         }
@@ -194,7 +197,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
             _resourceVersion = listRv;
         }
 
-        Counters.SyntheticDeletes += syntheticDeletes;
+        int syntheticDeletes = Counters.SyntheticDeletes - syntheticBefore;
         int count;
         lock (_gate)
         {
@@ -452,6 +455,20 @@ public sealed class ResourceInformer<T> : IResourceInformer
             {
                 KubernetesLog.ObjectWarning(_logger, _descriptor.Kind, key, d);
             }
+        }
+
+        if (old?.Value is not null && old.Uid.Length > 0 && uid.Length > 0 && old.Uid != uid)
+        {
+            // Same name, new object (deleted and re-created while we were not watching): the old one is gone.
+            Counters.SyntheticDeletes++;
+            lock (_gate)
+            {
+                _cache.Remove(key);
+            }
+
+            Filter?.Forget(key);
+            await _events.WriteAsync(_descriptor.Deleted(old.Value, old.Uid, rv, true), cancellationToken).ConfigureAwait(false);
+            old = null;
         }
 
         bool keep = Filter?.Keep(key, result.Value) ?? true;

@@ -119,8 +119,9 @@ public sealed class KubernetesSourceTests
         });
         server.Upsert(KubeObjects.Pods, KubeObjects.Pod("shop", "marker", "192.168.1.9"));
         await recorder.WaitUntilAsync(
-            e => e.Any(x => x is PodUpserted { Pod.Name: "marker" }) && e.Any(x => x is PolicyUpserted { Policy.Name: "allow-443" }),
-            "the marker pod and the new policy");
+            e => e.Any(x => x is PodUpserted { Pod.Name: "marker" }) &&
+                e.OfType<SourceSynced>().Where(x => x.Relist).Select(x => x.SyncedKind).Distinct().Count() == 4,
+            "the marker pod and a relist of every kind (the disconnect cut every watch)");
 
         JournalObjectSet folded = new();
         foreach (ClusterEvent e in recorder.Events)
