@@ -190,7 +190,17 @@ public sealed class ResourceInformer<T> : IResourceInformer
             }
         }
 
-        await RevisitAsync(cancellationToken).ConfigureAwait(false);
+        // Objects the filter dropped early in the list may be wanted now; the list still has them.
+        Dictionary<ObjectRef, JsonObject> listed = [];
+        foreach (JsonObject item in items)
+        {
+            if (Key(item) is ObjectRef k)
+            {
+                listed[k] = item;
+            }
+        }
+
+        await RevisitAsync(cancellationToken, listed).ConfigureAwait(false);
         bool relist = _synced;
         lock (_gate)
         {
@@ -491,7 +501,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
     /// Re-evaluates objects whose filter verdict may have changed: held ones from memory, dropped
     /// ones fetched again from the server (only their identity was kept).
     /// </summary>
-    private async Task RevisitAsync(CancellationToken cancellationToken)
+    private async Task RevisitAsync(CancellationToken cancellationToken, IReadOnlyDictionary<ObjectRef, JsonObject>? listed = null)
     {
         if (Filter is null)
         {
@@ -528,8 +538,13 @@ public sealed class ResourceInformer<T> : IResourceInformer
                     continue;
                 }
 
-                Counters.Refetches++;
-                JsonObject? fresh = await _api.GetAsync(Resource, Resource.Namespaced ? key.Namespace : null, key.Name, cancellationToken).ConfigureAwait(false);
+                JsonObject? fresh = null;
+                if (listed is null || !listed.TryGetValue(key, out fresh))
+                {
+                    Counters.Refetches++;
+                    fresh = await _api.GetAsync(Resource, Resource.Namespaced ? key.Namespace : null, key.Name, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (fresh is not null)
                 {
                     await ApplyAsync(key, fresh, $"{_name} refetch of {key}", force: true, cancellationToken).ConfigureAwait(false);
