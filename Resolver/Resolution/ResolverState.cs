@@ -116,8 +116,15 @@ public sealed class ResolverState
                     return PodPolicyChanges.None;
                 }
 
-                AddPoliciesDependingOn(old, policies);
-                AddPoliciesDependingOn(pod, policies);
+                if (old is null)
+                {
+                    AddPoliciesDependingOn(pod, policies);
+                }
+                else
+                {
+                    AddPoliciesAffectedByChange(old, pod, policies);
+                }
+
                 _index.Upsert(pod);
                 _cache.Clear();
                 targets.Add(pod.Ref);
@@ -219,7 +226,14 @@ public sealed class ResolverState
                 continue;
             }
 
-            _resolutions[policyRef] = RuleResolver.Resolve(policy, _index, _cache);
+            PolicyResolution resolved = RuleResolver.Resolve(policy, _index, _cache);
+            if (_resolutions.TryGetValue(policyRef, out PolicyResolution? previous) && ReferenceEquals(previous.Policy, policy) && SameRules(previous, resolved))
+            {
+                // Re-resolving gave the same entries: the pods it selects keep their policy (and their shared lists).
+                continue;
+            }
+
+            _resolutions[policyRef] = resolved;
             targets.UnionWith(_index.TargetsOf(policy).Select(p => p.Ref));
         }
 
@@ -293,6 +307,90 @@ public sealed class ResolverState
                 policies.Add(policy.Ref);
             }
         }
+    }
+
+    /// <summary>
+    /// Policies whose resolved rules may differ between two versions of a pod: a peer selects one
+    /// version and not the other; or a peer involves the pod and its addresses or ports changed; or an
+    /// egress rule involving the pod allows the target port of a Service the pod joined or left. A label
+    /// change that moves the pod in or out of no peer touches no policy.
+    /// </summary>
+    private void AddPoliciesAffectedByChange(PodInfo old, PodInfo updated, HashSet<ObjectRef> policies)
+    {
+        IReadOnlyDictionary<string, string> nsLabels = _index.LabelsOfNamespace(updated.Namespace);
+        bool addressing = !old.Ips.SequenceEqual(updated.Ips) || !old.Ports.SequenceEqual(updated.Ports) || old.HostNetwork != updated.HostNetwork;
+        ServiceInfo[] joinedOrLeft = _index.ServicesIn(updated.Namespace).Where(s => BacksService(s, old) != BacksService(s, updated)).ToArray();
+        foreach (NetworkPolicySpec policy in _index.Policies)
+        {
+            if (policies.Contains(policy.Ref) ||
+                !(DependsOnPod(policy, old, nsLabels) || DependsOnPod(policy, updated, nsLabels)))
+            {
+                continue;
+            }
+
+            if (addressing || !PeerSetsEqual(policy, old, updated, nsLabels) ||
+                (joinedOrLeft.Length > 0 && ServiceEntriesMayChange(policy, old, updated, nsLabels, joinedOrLeft)))
+            {
+                policies.Add(policy.Ref);
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when an egress rule whose peers involve the pod lets traffic reach, on either version of the
+    /// pod, the target port of one of <paramref name="services"/>: only then can its cluster-IP entries change.
+    /// </summary>
+    private static bool ServiceEntriesMayChange(NetworkPolicySpec policy, PodInfo old, PodInfo updated,
+        IReadOnlyDictionary<string, string> nsLabels, ServiceInfo[] services)
+    {
+        if ((policy.PolicyTypes & PolicyTypes.Egress) == 0)
+        {
+            return false;
+        }
+
+        foreach (PolicyRule rule in policy.Egress)
+        {
+            bool involves = rule.Peers.Any(peer => peer.IpBlock is not null
+                ? old.Ips.Concat(updated.Ips).Any(peer.IpBlock.Cidr.Contains)
+                : PeerMatcher.SelectsPod(peer, policy.Namespace, old, nsLabels) || PeerMatcher.SelectsPod(peer, policy.Namespace, updated, nsLabels));
+            if (!involves)
+            {
+                continue;
+            }
+
+            foreach (ServiceInfo service in services)
+            {
+                foreach (ServicePort sp in service.Ports)
+                {
+                    if ((NamedPortResolver.TargetOn(sp, old) is int a && RuleResolver.PortsAllow(rule, old, sp.Protocol, a)) ||
+                        (NamedPortResolver.TargetOn(sp, updated) is int b && RuleResolver.PortsAllow(rule, updated, sp.Protocol, b)))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool BacksService(ServiceInfo service, PodInfo pod) =>
+        service.Selector is { Count: > 0 } selector && pod.Ips.Count > 0 &&
+        selector.All(kv => pod.Labels.TryGetValue(kv.Key, out string? v) && v == kv.Value);
+
+    /// <summary>True when every peer of the policy selects both versions of the pod or neither.</summary>
+    private static bool PeerSetsEqual(NetworkPolicySpec policy, PodInfo old, PodInfo updated, IReadOnlyDictionary<string, string> nsLabels)
+    {
+        foreach (PolicyPeer peer in PeersInUse(policy))
+        {
+            if (peer.IpBlock is null &&
+                PeerMatcher.SelectsPod(peer, policy.Namespace, old, nsLabels) != PeerMatcher.SelectsPod(peer, policy.Namespace, updated, nsLabels))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void AddPoliciesBehindService(ServiceInfo? service, HashSet<ObjectRef> policies)
@@ -417,6 +515,38 @@ public sealed class ResolverState
 
         static DirectionPolicy Direction(List<ObjectRef> isolating, List<IReadOnlyList<AllowRule>> rules) =>
             isolating.Count == 0 ? DirectionPolicy.Open : new DirectionPolicy(true, ConcatList<AllowRule>.Of(rules), isolating);
+    }
+
+    private static bool SameRules(PolicyResolution a, PolicyResolution b) =>
+        SameRules(a.Ingress, b.Ingress) && SameRules(a.Egress, b.Egress);
+
+    private static bool SameRules(ResolvedRule[] a, ResolvedRule[] b)
+    {
+        if (a.Length != b.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (!a[i].Shared.SequenceEqual(b[i].Shared) || !a[i].NamedPorts.SequenceEqual(b[i].NamedPorts) ||
+                a[i].NamedPortPeers.Count != b[i].NamedPortPeers.Count)
+            {
+                return false;
+            }
+
+            for (int j = 0; j < a[i].NamedPortPeers.Count; j++)
+            {
+                PeerBlock x = a[i].NamedPortPeers[j];
+                PeerBlock y = b[i].NamedPortPeers[j];
+                if (x.Cidr != y.Cidr || x.Source != y.Source || !x.Except.SequenceEqual(y.Except))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     private static bool SameLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>

@@ -9,8 +9,10 @@ namespace Npa.Resolver.Selection;
 public sealed class SelectorCache
 {
     private readonly ClusterIndex _index;
-    private readonly Dictionary<(string Namespace, PolicyPeer Peer), PodInfo[]> _peers = new();
+    // Keyed by text: LabelSelector hashes only by counts, so selector objects make poor keys.
+    private readonly Dictionary<string, PodInfo[]> _peers = new(StringComparer.Ordinal);
     private readonly Dictionary<ObjectRef, PodInfo[]> _backends = new();
+    private readonly Dictionary<System.Net.IPAddress, IpPrefix> _hosts = new();
     private PodInfo[]? _podsWithIps;
 
     public SelectorCache(ClusterIndex index)
@@ -21,7 +23,7 @@ public sealed class SelectorCache
     /// <summary>Pods the peer selects, ordered by namespace/name.</summary>
     public PodInfo[] PodsSelectedBy(PolicyPeer peer, string policyNamespace)
     {
-        (string, PolicyPeer) key = (peer.NamespaceSelector is null ? policyNamespace : "", peer);
+        string key = (peer.NamespaceSelector is null ? policyNamespace : "") + "|" + peer;
         if (!_peers.TryGetValue(key, out PodInfo[]? pods))
         {
             pods = _index.PodsSelectedBy(peer, policyNamespace).ToArray();
@@ -45,6 +47,18 @@ public sealed class SelectorCache
 
     /// <summary>Every pod that has an address, ordered by namespace/name.</summary>
     public PodInfo[] PodsWithIps() => _podsWithIps ??= _index.Pods.Where(p => p.Ips.Count > 0).ToArray();
+
+    /// <summary>The host prefix (/32 or /128) of an address, made once per address.</summary>
+    public IpPrefix HostOf(System.Net.IPAddress ip)
+    {
+        if (!_hosts.TryGetValue(ip, out IpPrefix prefix))
+        {
+            prefix = IpPrefix.Host(ip);
+            _hosts[ip] = prefix;
+        }
+
+        return prefix;
+    }
 
     public void Clear()
     {

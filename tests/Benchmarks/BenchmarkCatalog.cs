@@ -5,6 +5,7 @@ internal static class BenchmarkCatalog
 {
     private static readonly Dictionary<string, Func<string[], int>> Benchmarks = new(StringComparer.Ordinal)
     {
+        ["resolver"] = ResolverBenchmark.Run,
     };
 
     public static int Run(string[] args)
