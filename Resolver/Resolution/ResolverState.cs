@@ -16,6 +16,7 @@ public sealed class ResolverState
     private readonly SelectorCache _cache;
     private readonly Dictionary<ObjectRef, PolicyResolution> _resolutions = new();
     private readonly SortedDictionary<ObjectRef, PodPolicy> _podPolicies = new();
+    private readonly PeerIndex _peers = new();
 
     public ResolverState()
     {
@@ -61,6 +62,7 @@ public sealed class ResolverState
 
         foreach (NetworkPolicySpec policy in state._index.Policies)
         {
+            state._peers.Add(policy);
             state._resolutions[policy.Ref] = RuleResolver.Resolve(policy, state._index, state._cache);
         }
 
@@ -126,7 +128,7 @@ public sealed class ResolverState
                 }
 
                 _index.Upsert(pod);
-                _cache.Clear();
+                _cache.InvalidatePodsOf(pod.Namespace);
                 targets.Add(pod.Ref);
                 break;
             }
@@ -141,7 +143,7 @@ public sealed class ResolverState
 
                 AddPoliciesDependingOn(old, policies);
                 _index.RemovePod(podRef);
-                _cache.Clear();
+                _cache.InvalidatePodsOf(podRef.Namespace);
                 targets.Add(podRef);
                 break;
             }
@@ -165,9 +167,11 @@ public sealed class ResolverState
                 if (old is not null)
                 {
                     targets.UnionWith(_index.TargetsOf(old).Select(p => p.Ref));
+                    _peers.Remove(old);
                 }
 
                 _index.Upsert(policy);
+                _peers.Add(policy);
                 policies.Add(policy.Ref);
                 break;
             }
@@ -181,6 +185,7 @@ public sealed class ResolverState
                 }
 
                 _resolutions.Remove(policyRef);
+                _peers.Remove(old);
                 targets.UnionWith(_index.TargetsOf(old).Select(p => p.Ref));
                 break;
             }
@@ -258,7 +263,7 @@ public sealed class ResolverState
             }
 
             PodPolicy updated = Build(pod);
-            if (!_podPolicies.TryGetValue(target, out PodPolicy? current) || !current.Equals(updated))
+            if (!_podPolicies.TryGetValue(target, out PodPolicy? current) || !Same(current, updated))
             {
                 _podPolicies[target] = updated;
                 changed.Add(updated);
@@ -279,15 +284,12 @@ public sealed class ResolverState
         }
 
         _cache.Clear();
-        foreach (NetworkPolicySpec policy in _index.Policies)
+        foreach (PeerUse use in _peers.CrossNamespace)
         {
-            foreach (PolicyPeer peer in PeersInUse(policy))
+            LabelSelector selector = use.Peer.NamespaceSelector!;
+            if (selector.Matches(before) != selector.Matches(after))
             {
-                if (peer.NamespaceSelector is not null && (peer.NamespaceSelector.Matches(before) || peer.NamespaceSelector.Matches(after)))
-                {
-                    policies.Add(policy.Ref);
-                    break;
-                }
+                policies.UnionWith(use.Policies);
             }
         }
     }
@@ -300,11 +302,19 @@ public sealed class ResolverState
         }
 
         IReadOnlyDictionary<string, string> nsLabels = _index.LabelsOfNamespace(pod.Namespace);
-        foreach (NetworkPolicySpec policy in _index.Policies)
+        foreach (PeerUse use in _peers.CandidatesFor(pod.Namespace))
         {
-            if (!policies.Contains(policy.Ref) && DependsOnPod(policy, pod, nsLabels))
+            if (PeerMatcher.SelectsPod(use.Peer, use.PolicyNamespace, pod, nsLabels))
             {
-                policies.Add(policy.Ref);
+                policies.UnionWith(use.Policies);
+            }
+        }
+
+        foreach (ObjectRef policyRef in _peers.AddressPolicies)
+        {
+            if (!policies.Contains(policyRef) && _index.GetPolicy(policyRef) is { } policy && DependsOnPod(policy, pod, nsLabels))
+            {
+                policies.Add(policyRef);
             }
         }
     }
@@ -320,9 +330,29 @@ public sealed class ResolverState
         IReadOnlyDictionary<string, string> nsLabels = _index.LabelsOfNamespace(updated.Namespace);
         bool addressing = !old.Ips.SequenceEqual(updated.Ips) || !old.Ports.SequenceEqual(updated.Ports) || old.HostNetwork != updated.HostNetwork;
         ServiceInfo[] joinedOrLeft = _index.ServicesIn(updated.Namespace).Where(s => BacksService(s, old) != BacksService(s, updated)).ToArray();
-        foreach (NetworkPolicySpec policy in _index.Policies)
+        foreach (PeerUse use in _peers.CandidatesFor(updated.Namespace))
         {
-            if (policies.Contains(policy.Ref) ||
+            bool before = PeerMatcher.SelectsPod(use.Peer, use.PolicyNamespace, old, nsLabels);
+            bool after = PeerMatcher.SelectsPod(use.Peer, use.PolicyNamespace, updated, nsLabels);
+            if (!before && !after)
+            {
+                continue;
+            }
+
+            foreach (ObjectRef policyRef in use.Policies)
+            {
+                if (!policies.Contains(policyRef) &&
+                    (addressing || before != after ||
+                     (joinedOrLeft.Length > 0 && ServiceEntriesMayChange(_index.GetPolicy(policyRef)!, old, updated, nsLabels, joinedOrLeft))))
+                {
+                    policies.Add(policyRef);
+                }
+            }
+        }
+
+        foreach (ObjectRef policyRef in _peers.AddressPolicies)
+        {
+            if (policies.Contains(policyRef) || _index.GetPolicy(policyRef) is not { } policy ||
                 !(DependsOnPod(policy, old, nsLabels) || DependsOnPod(policy, updated, nsLabels)))
             {
                 continue;
@@ -331,7 +361,7 @@ public sealed class ResolverState
             if (addressing || !PeerSetsEqual(policy, old, updated, nsLabels) ||
                 (joinedOrLeft.Length > 0 && ServiceEntriesMayChange(policy, old, updated, nsLabels, joinedOrLeft)))
             {
-                policies.Add(policy.Ref);
+                policies.Add(policyRef);
             }
         }
     }
@@ -350,10 +380,7 @@ public sealed class ResolverState
 
         foreach (PolicyRule rule in policy.Egress)
         {
-            bool involves = rule.Peers.Any(peer => peer.IpBlock is not null
-                ? old.Ips.Concat(updated.Ips).Any(peer.IpBlock.Cidr.Contains)
-                : PeerMatcher.SelectsPod(peer, policy.Namespace, old, nsLabels) || PeerMatcher.SelectsPod(peer, policy.Namespace, updated, nsLabels));
-            if (!involves)
+            if (!Involves(rule, policy.Namespace, old, nsLabels) && !Involves(rule, policy.Namespace, updated, nsLabels))
             {
                 continue;
             }
@@ -368,6 +395,29 @@ public sealed class ResolverState
                         return true;
                     }
                 }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Involves(PolicyRule rule, string policyNamespace, PodInfo pod, IReadOnlyDictionary<string, string> nsLabels)
+    {
+        foreach (PolicyPeer peer in rule.Peers)
+        {
+            if (peer.IpBlock is not null)
+            {
+                foreach (System.Net.IPAddress ip in pod.Ips)
+                {
+                    if (peer.IpBlock.Cidr.Contains(ip))
+                    {
+                        return true;
+                    }
+                }
+            }
+            else if (PeerMatcher.SelectsPod(peer, policyNamespace, pod, nsLabels))
+            {
+                return true;
             }
         }
 
@@ -516,6 +566,13 @@ public sealed class ResolverState
         static DirectionPolicy Direction(List<ObjectRef> isolating, List<IReadOnlyList<AllowRule>> rules) =>
             isolating.Count == 0 ? DirectionPolicy.Open : new DirectionPolicy(true, ConcatList<AllowRule>.Of(rules), isolating);
     }
+
+    /// <summary><see cref="PodPolicy.Equals(PodPolicy?)"/>, faster when both share their rule lists.</summary>
+    private static bool Same(PodPolicy a, PodPolicy b) =>
+        a.Pod == b.Pod && a.PodIps.SequenceEqual(b.PodIps) && Same(a.Ingress, b.Ingress) && Same(a.Egress, b.Egress);
+
+    private static bool Same(DirectionPolicy a, DirectionPolicy b) =>
+        a.Isolated == b.Isolated && a.IsolatingPolicies.SequenceEqual(b.IsolatingPolicies) && ConcatList<AllowRule>.SameElements(a.Rules, b.Rules);
 
     private static bool SameRules(PolicyResolution a, PolicyResolution b) =>
         SameRules(a.Ingress, b.Ingress) && SameRules(a.Egress, b.Egress);

@@ -10,7 +10,9 @@ public sealed class SelectorCache
 {
     private readonly ClusterIndex _index;
     // Keyed by text: LabelSelector hashes only by counts, so selector objects make poor keys.
-    private readonly Dictionary<string, PodInfo[]> _peers = new(StringComparer.Ordinal);
+    // Peers with only a podSelector are filed by the namespace they select in, so a pod change drops only its namespace's.
+    private readonly Dictionary<string, Dictionary<string, PodInfo[]>> _localPeers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PodInfo[]> _crossNamespacePeers = new(StringComparer.Ordinal);
     private readonly Dictionary<ObjectRef, PodInfo[]> _backends = new();
     private readonly Dictionary<System.Net.IPAddress, IpPrefix> _hosts = new();
     private PodInfo[]? _podsWithIps;
@@ -23,11 +25,27 @@ public sealed class SelectorCache
     /// <summary>Pods the peer selects, ordered by namespace/name.</summary>
     public PodInfo[] PodsSelectedBy(PolicyPeer peer, string policyNamespace)
     {
-        string key = (peer.NamespaceSelector is null ? policyNamespace : "") + "|" + peer;
-        if (!_peers.TryGetValue(key, out PodInfo[]? pods))
+        Dictionary<string, PodInfo[]> map;
+        if (peer.NamespaceSelector is null)
+        {
+            if (!_localPeers.TryGetValue(policyNamespace, out Dictionary<string, PodInfo[]>? local))
+            {
+                local = new Dictionary<string, PodInfo[]>(StringComparer.Ordinal);
+                _localPeers[policyNamespace] = local;
+            }
+
+            map = local;
+        }
+        else
+        {
+            map = _crossNamespacePeers;
+        }
+
+        string key = peer.ToString();
+        if (!map.TryGetValue(key, out PodInfo[]? pods))
         {
             pods = _index.PodsSelectedBy(peer, policyNamespace).ToArray();
-            _peers[key] = pods;
+            map[key] = pods;
         }
 
         return pods;
@@ -62,8 +80,22 @@ public sealed class SelectorCache
 
     public void Clear()
     {
-        _peers.Clear();
+        _localPeers.Clear();
+        _crossNamespacePeers.Clear();
         _backends.Clear();
+        _podsWithIps = null;
+    }
+
+    /// <summary>Forgets what a change to a pod of <paramref name="ns"/> can change: that namespace's selections and Services, and every cross-namespace selection.</summary>
+    public void InvalidatePodsOf(string ns)
+    {
+        _localPeers.Remove(ns);
+        _crossNamespacePeers.Clear();
+        foreach (ServiceInfo service in _index.ServicesIn(ns))
+        {
+            _backends.Remove(service.Ref);
+        }
+
         _podsWithIps = null;
     }
 }
