@@ -21,6 +21,14 @@ for trx in "$results"/*.trx; do
   failed=$((failed + $(grep -o '<UnitTestResult [^>]*outcome="Failed"' "$trx" | wc -l)))
   skipped=$((skipped + $(grep -o '<UnitTestResult [^>]*outcome="NotExecuted"' "$trx" | wc -l)))
 done
+# The Helm chart: lint, render and check with a real helm binary; counted as one test.
+if bash scripts/helm-check.sh > "$results/helm-check.log" 2>&1; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  grep -E '^FAIL|NOT AVAILABLE' "$results/helm-check.log" | head -20
+fi
+tail -1 "$results/helm-check.log"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "dotnet test exited with $status without a failed test (crash or timeout of a test host)"
   failed=1
