@@ -399,6 +399,7 @@ public sealed class NodeEnforcer : IDisposable
         _ingPorts.Dispose();
         _egrPorts.Dispose();
         _conntrack.Dispose();
+        RuleIds.Dispose();
         _pins.Dispose();
     }
 
