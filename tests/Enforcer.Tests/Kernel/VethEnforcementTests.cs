@@ -78,6 +78,19 @@ public sealed class VethEnforcementTests : IDisposable
     });
 
     [KernelFact]
+    public async Task Ipv6_AllowedConnectSucceeds_DeniedTimesOut()
+    {
+        using Socket listener = _net.Listen(8080);
+        _root.Enforcer.EnsurePod(_pod, _net.PodAttachment, EnforcingMode.Strict);
+        _root.Enforcer.Apply(_pod, Ingress(Allow("fd77:2::2/128", Tcp(8080))));
+
+        using Socket allowed = _net.ClientSocket(NetnsTopology.ClientIp6);
+        Assert.True(await _net.TryConnect(allowed, 8080).WaitAsync(TestTimeouts.Default), "allowed peer (neighbour discovery passes too)");
+        using Socket denied = _net.ClientSocket(NetnsTopology.Client2Ip6);
+        Assert.False(await _net.TryConnect(denied, 8080).WaitAsync(TestTimeouts.Default));
+    }
+
+    [KernelFact]
     public async Task RevokedRule_CutsOpenConnection()
     {
         using Socket listener = _net.Listen(8080);
