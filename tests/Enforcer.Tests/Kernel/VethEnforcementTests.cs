@@ -91,6 +91,24 @@ public sealed class VethEnforcementTests : IDisposable
     }
 
     [KernelFact]
+    public async Task TwoPodsOnOneNode_AreJudgedIndependently()
+    {
+        using Socket listener = _net.Listen(8080);
+        PodKey client = new("default", "client", "uid-client");
+        _root.Enforcer.EnsurePod(_pod, _net.PodAttachment, EnforcingMode.Strict);
+        _root.Enforcer.EnsurePod(client, new PodAttachment(_net.ClientVeth, _net.NodeNetns), EnforcingMode.Strict);
+        _root.Enforcer.Apply(client, Egress(Allow("10.77.1.0/24", Tcp(8080))));
+        _root.Enforcer.Apply(_pod, Ingress(Allow("10.77.2.3/32", Tcp(8080))));
+
+        // The client's egress allows the flow (and records it); the server's ingress must still refuse it.
+        using Socket fromClient = _net.ClientSocket(NetnsTopology.ClientIp);
+        Assert.False(await _net.TryConnect(fromClient, 8080).WaitAsync(TestTimeouts.Default));
+        using Socket fromClient2 = _net.ClientSocket(NetnsTopology.Client2Ip);
+        Assert.True(await _net.TryConnect(fromClient2, 8080).WaitAsync(TestTimeouts.Default));
+        Assert.Contains(_root.Enforcer.Conntrack(), c => c.Direction == Direction.Egress && c.PodId == _root.Enforcer.GetPod(client)!.PodId);
+    }
+
+    [KernelFact]
     public async Task RevokedRule_CutsOpenConnection()
     {
         using Socket listener = _net.Listen(8080);
