@@ -32,6 +32,8 @@ internal sealed class NetnsTopology : IDisposable
             foreach (string ns in new[] { Node, Pod, Client })
             {
                 Sh($"ip netns add {ns}");
+                // No duplicate address detection: link-local and global addresses are usable at once.
+                Sh($"ip netns exec {ns} sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0");
             }
 
             Sh($"ip -n {Node} link add {PodVeth} type veth peer name eth0 netns {Pod}");
@@ -98,10 +100,15 @@ internal sealed class NetnsTopology : IDisposable
         return s;
     });
 
-    /// <summary>Connects with a 1 s budget; true when the handshake completed.</summary>
-    public async Task<bool> TryConnect(Socket socket, int port)
+    /// <summary>Connects with a 1 s budget (a denied SYN gets no answer); true when the handshake completed.</summary>
+    public Task<bool> TryConnect(Socket socket, int port) => TryConnect(socket, port, TimeSpan.FromSeconds(1));
+
+    /// <summary>Connects with a generous budget, for connects that must succeed even on a loaded machine.</summary>
+    public Task<bool> Connects(Socket socket, int port) => TryConnect(socket, port, TimeSpan.FromSeconds(5));
+
+    private async Task<bool> TryConnect(Socket socket, int port, TimeSpan budget)
     {
-        using CancellationTokenSource cts = new(TimeSpan.FromSeconds(1));
+        using CancellationTokenSource cts = new(budget);
         try
         {
             IPAddress target = socket.AddressFamily == AddressFamily.InterNetworkV6 ? PodIp6 : PodIp;

@@ -26,12 +26,12 @@ public sealed class TcFallbackTests : IDisposable
         Assert.Equal(AttachKind.TcClsact, status.Attach);
         _root.Enforcer.Apply(_pod, Ingress(Allow("10.77.2.2/32", Tcp(8080))));
         using Socket allowed = _net.ClientSocket(NetnsTopology.ClientIp);
-        Assert.True(await _net.TryConnect(allowed, 8080).WaitAsync(TestTimeouts.Default));
+        Assert.True(await _net.Connects(allowed, 8080).WaitAsync(TestTimeouts.Default));
         using Socket denied = _net.ClientSocket(NetnsTopology.Client2Ip);
         Assert.False(await _net.TryConnect(denied, 8080).WaitAsync(TestTimeouts.Default));
 
         _root.Enforcer.RemovePod(_pod);
         using Socket after = _net.ClientSocket(NetnsTopology.Client2Ip);
-        Assert.True(await _net.TryConnect(after, 8080).WaitAsync(TestTimeouts.Default), "clsact removed with the pod");
+        Assert.True(await _net.Connects(after, 8080).WaitAsync(TestTimeouts.Default), "clsact removed with the pod");
     }
 }

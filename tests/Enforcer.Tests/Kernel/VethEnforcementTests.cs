@@ -28,7 +28,7 @@ public sealed class VethEnforcementTests : IDisposable
         _root.Enforcer.Apply(_pod, Ingress(Allow("10.77.2.2/32", Tcp(8080))));
 
         using Socket allowed = _net.ClientSocket(NetnsTopology.ClientIp);
-        Assert.True(await _net.TryConnect(allowed, 8080).WaitAsync(TestTimeouts.Default));
+        Assert.True(await _net.Connects(allowed, 8080).WaitAsync(TestTimeouts.Default));
         using Socket wrongPort = _net.ClientSocket(NetnsTopology.ClientIp);
         Assert.False(await _net.TryConnect(wrongPort, 9090).WaitAsync(TestTimeouts.Default));
         using Socket wrongPeer = _net.ClientSocket(NetnsTopology.Client2Ip);
@@ -45,13 +45,13 @@ public sealed class VethEnforcementTests : IDisposable
 
         _root.Enforcer.Apply(_pod, Open); // the pod has no policy: default allow
         using Socket later = _net.ClientSocket(NetnsTopology.ClientIp);
-        Assert.True(await _net.TryConnect(later, 8080).WaitAsync(TestTimeouts.Default));
+        Assert.True(await _net.Connects(later, 8080).WaitAsync(TestTimeouts.Default));
 
         PodKey other = new("default", "web", "uid-standard");
         _root.Enforcer.RemovePod(_pod);
         _root.Enforcer.EnsurePod(other, _net.PodAttachment, EnforcingMode.Standard);
         using Socket standard = _net.ClientSocket(NetnsTopology.Client2Ip);
-        Assert.True(await _net.TryConnect(standard, 8080).WaitAsync(TestTimeouts.Default), "standard: allowed before policies are programmed");
+        Assert.True(await _net.Connects(standard, 8080).WaitAsync(TestTimeouts.Default), "standard: allowed before policies are programmed");
     }
 
     [KernelFact]
@@ -85,7 +85,7 @@ public sealed class VethEnforcementTests : IDisposable
         _root.Enforcer.Apply(_pod, Ingress(Allow("fd77:2::2/128", Tcp(8080))));
 
         using Socket allowed = _net.ClientSocket(NetnsTopology.ClientIp6);
-        Assert.True(await _net.TryConnect(allowed, 8080).WaitAsync(TestTimeouts.Default), "allowed peer (neighbour discovery passes too)");
+        Assert.True(await _net.Connects(allowed, 8080).WaitAsync(TestTimeouts.Default), "allowed peer (neighbour discovery passes too)");
         using Socket denied = _net.ClientSocket(NetnsTopology.Client2Ip6);
         Assert.False(await _net.TryConnect(denied, 8080).WaitAsync(TestTimeouts.Default));
     }
@@ -104,7 +104,7 @@ public sealed class VethEnforcementTests : IDisposable
         using Socket fromClient = _net.ClientSocket(NetnsTopology.ClientIp);
         Assert.False(await _net.TryConnect(fromClient, 8080).WaitAsync(TestTimeouts.Default));
         using Socket fromClient2 = _net.ClientSocket(NetnsTopology.Client2Ip);
-        Assert.True(await _net.TryConnect(fromClient2, 8080).WaitAsync(TestTimeouts.Default));
+        Assert.True(await _net.Connects(fromClient2, 8080).WaitAsync(TestTimeouts.Default));
         Assert.Contains(_root.Enforcer.Conntrack(), c => c.Direction == Direction.Egress && c.PodId == _root.Enforcer.GetPod(client)!.PodId);
     }
 
@@ -115,7 +115,7 @@ public sealed class VethEnforcementTests : IDisposable
         _root.Enforcer.EnsurePod(_pod, _net.PodAttachment, EnforcingMode.Standard);
         _root.Enforcer.Apply(_pod, Ingress(Allow("10.77.2.0/24", Tcp(8080))));
         using Socket client = _net.ClientSocket(NetnsTopology.ClientIp);
-        Assert.True(await _net.TryConnect(client, 8080).WaitAsync(TestTimeouts.Default));
+        Assert.True(await _net.Connects(client, 8080).WaitAsync(TestTimeouts.Default));
         using Socket server = await listener.AcceptAsync().WaitAsync(TestTimeouts.Default);
         Assert.True(await Echoes(client, server), "data flows while the rule stands (replies pass)");
 
@@ -130,7 +130,7 @@ public sealed class VethEnforcementTests : IDisposable
         _root.Enforcer.EnsurePod(_pod, _net.PodAttachment, EnforcingMode.Strict);
         _root.Enforcer.Apply(_pod, Ingress(Allow("10.77.2.2/32", Tcp(8080))));
         using Socket client = _net.ClientSocket(NetnsTopology.ClientIp);
-        Assert.True(await _net.TryConnect(client, 8080).WaitAsync(TestTimeouts.Default));
+        Assert.True(await _net.Connects(client, 8080).WaitAsync(TestTimeouts.Default));
         using Socket server = await listener.AcceptAsync().WaitAsync(TestTimeouts.Default);
 
         NodeEnforcer reopened = _root.Reopen(); // the process's fds are gone, as after kill -9
@@ -152,7 +152,7 @@ public sealed class VethEnforcementTests : IDisposable
         _root.Enforcer.EnsurePod(_pod, _net.PodAttachment, EnforcingMode.Strict);
         _root.Enforcer.Apply(_pod, Ingress(Allow("10.77.2.2/32", Tcp(8080))));
         using Socket client = _net.ClientSocket(NetnsTopology.ClientIp);
-        Assert.True(await _net.TryConnect(client, 8080).WaitAsync(TestTimeouts.Default));
+        Assert.True(await _net.Connects(client, 8080).WaitAsync(TestTimeouts.Default));
 
         Assert.True(_root.Enforcer.RemovePod(_pod));
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root.Path, "links")));
@@ -160,7 +160,7 @@ public sealed class VethEnforcementTests : IDisposable
         Assert.Empty(_root.Enforcer.Conntrack());
         Assert.Equal(0, _root.Enforcer.Reconcile().OrphanEntriesRemoved);
         using Socket any = _net.ClientSocket(NetnsTopology.Client2Ip);
-        Assert.True(await _net.TryConnect(any, 8080).WaitAsync(TestTimeouts.Default), "no program judges the veth any more");
+        Assert.True(await _net.Connects(any, 8080).WaitAsync(TestTimeouts.Default), "no program judges the veth any more");
     }
 
     private static async Task<bool> Echoes(Socket client, Socket server)
