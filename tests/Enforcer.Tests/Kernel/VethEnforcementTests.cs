@@ -117,10 +117,10 @@ public sealed class VethEnforcementTests : IDisposable
         using Socket client = _net.ClientSocket(NetnsTopology.ClientIp);
         Assert.True(await _net.Connects(client, 8080).WaitAsync(TestTimeouts.Default));
         using Socket server = await listener.AcceptAsync().WaitAsync(TestTimeouts.Default);
-        Assert.True(await Echoes(client, server), "data flows while the rule stands (replies pass)");
+        Assert.True(await Echoes(client, server, TestTimeouts.Short), "data flows while the rule stands (replies pass)");
 
         _root.Enforcer.Apply(_pod, Ingress(Allow("10.99.0.0/16", Tcp(8080))));
-        Assert.False(await Echoes(client, server), "data stops once the rule is revoked");
+        Assert.False(await Echoes(client, server, TimeSpan.FromSeconds(1)), "data stops once the rule is revoked");
     }
 
     [KernelFact]
@@ -136,7 +136,7 @@ public sealed class VethEnforcementTests : IDisposable
         NodeEnforcer reopened = _root.Reopen(); // the process's fds are gone, as after kill -9
         Assert.True(reopened.Adopted);
         Assert.Contains(reopened.Pods(), p => p.Pod == _pod && p.IngressMode == Maps.PodDirectionMode.Enforce);
-        Assert.True(await Echoes(client, server), "the open connection survives the restart");
+        Assert.True(await Echoes(client, server, TestTimeouts.Short), "the open connection survives the restart");
         using Socket denied = _net.ClientSocket(NetnsTopology.Client2Ip);
         Assert.False(await _net.TryConnect(denied, 8080).WaitAsync(TestTimeouts.Default));
 
@@ -163,12 +163,12 @@ public sealed class VethEnforcementTests : IDisposable
         Assert.True(await _net.Connects(any, 8080).WaitAsync(TestTimeouts.Default), "no program judges the veth any more");
     }
 
-    private static async Task<bool> Echoes(Socket client, Socket server)
+    private static async Task<bool> Echoes(Socket client, Socket server, TimeSpan wait)
     {
         byte[] ping = [1, 2, 3];
         await client.SendAsync(ping).WaitAsync(TestTimeouts.Default);
         byte[] buf = new byte[16];
-        using CancellationTokenSource cts = new(TimeSpan.FromSeconds(1));
+        using CancellationTokenSource cts = new(wait);
         try
         {
             int n = await server.ReceiveAsync(buf, SocketFlags.None, cts.Token);
