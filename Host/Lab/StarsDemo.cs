@@ -242,10 +242,29 @@ public sealed class StarsDemo
             return;
         }
 
-        _out.WriteLine($"  denied flows ({lines.Count}, first 6):");
+        _out.WriteLine($"  denied flows in the flow log ({lines.Count}, first 6):");
         foreach (string l in lines.Take(6))
         {
-            _out.WriteLine("    " + l);
+            _out.WriteLine("    " + Readable(l));
+        }
+    }
+
+    /// <summary>One flow-log JSON line as a sentence; the line itself when it is not a flow record.</summary>
+    public static string Readable(string line)
+    {
+        try
+        {
+            using System.Text.Json.JsonDocument doc = System.Text.Json.JsonDocument.Parse(line);
+            System.Text.Json.JsonElement r = doc.RootElement;
+            string F(string name) => r.TryGetProperty(name, out System.Text.Json.JsonElement v) ? v.ToString() : "";
+            string Who(string prefix, string ip, string port) =>
+                (F(prefix + " Namespace") is { Length: > 0 } ns ? $"{ns}/{F(prefix + " Pod")} " : "") + $"({F(ip)}:{F(port)})";
+            string count = F("Count") is { Length: > 0 } c && c != "1" ? $" x{c}" : "";
+            return $"{F("Verdict")} {F("Proto")} {Who("Src", "Src IP", "Src Port")} -> {Who("Dest", "Dest IP", "Dest Port")} {F("Direction")}{count}".Trim();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return line;
         }
     }
 
