@@ -242,10 +242,15 @@ public sealed class StarsDemo
             return;
         }
 
-        _out.WriteLine($"  denied flows in the flow log ({lines.Count}, first 6):");
-        foreach (string l in lines.Take(6))
+        // Attempts on a service's own port first: those are the arrows the management UI draws.
+        HashSet<string> services = [.. lab.Pods.SelectMany(p => p.Ips.Select(ip =>
+            _declared.TryGetValue(p.Pod, out LabPort port) ? $"({ip}:{port.Port})" : ""))];
+        List<string> readable = [.. lines.Select(Readable).OrderBy(l => services.Any(s => s.Length > 0 && l.Contains("-> ", StringComparison.Ordinal) &&
+            l[l.IndexOf("-> ", StringComparison.Ordinal)..].Contains(s, StringComparison.Ordinal)) ? 0 : 1)];
+        _out.WriteLine($"  denied flows in the flow log ({lines.Count}; attempts on service ports first):");
+        foreach (string l in readable.Take(6))
         {
-            _out.WriteLine("    " + Readable(l));
+            _out.WriteLine("    " + l);
         }
     }
 
