@@ -130,6 +130,45 @@ public sealed class RingBufferReaderKernelTests : IDisposable
         Assert.Equal(200, received + counters.RingBufferDrops);
     }
 
+    [RingBufferKernelFact]
+    public async Task FlowLogService_TurnsKernelEventsIntoEnrichedFileLines()
+    {
+        Load();
+        using Files.TempDirectory dir = new();
+        FlowLogCounters counters = new();
+        Enrichment.FlowLookupTable lookups = new();
+        Enrichment.PodIdentity db = new("db", "pg-0");
+        lookups.Publish(
+            [new(FlowAddress.Parse("10.4.5.6"), db)],
+            [],
+            [new((db, Direction.Ingress), ["db/default-deny"])]);
+        FlowLogOptions options = new()
+        {
+            NodeName = "node-k",
+            Reader = new RingBufferReaderOptions { PinPath = EventsPin, DropCounterPinPath = DropsPin, PollTimeout = TimeSpan.FromMilliseconds(20) },
+            File = new FlowLogs.Files.FlowLogFileOptions { Directory = dir.Path },
+        };
+
+        await using (FlowLogService service = FlowLogService.Start(options, counters, lookups))
+        {
+            Emit(VerdictEventBytes.Build(0, "10.1.2.3", "10.4.5.6", 41000, 5432, 6, verdict: 2, direction: 1, reason: 2), 5);
+            using CancellationTokenSource cts = new(TestTimeouts.Default);
+            while (counters.EventsRead < 5)
+            {
+                await Task.Delay(10, cts.Token);
+            }
+        }
+
+        string[] lines = await File.ReadAllLinesAsync(Path.Combine(dir.Path, options.File.FileName)).WaitAsync(TestTimeouts.Default);
+        Assert.Equal(2, lines.Length); // the first deny, then the four repeats in one line
+        System.Text.Json.JsonElement first = System.Text.Json.JsonDocument.Parse(lines[0]).RootElement;
+        Assert.Equal("DENY", first.GetProperty("Verdict").GetString());
+        Assert.Equal("pg-0", first.GetProperty("Dest Pod").GetString());
+        Assert.Equal("db/default-deny", first.GetProperty("Isolating Policies")[0].GetString());
+        Assert.Equal("node-k", first.GetProperty("Node").GetString());
+        Assert.Equal(4, System.Text.Json.JsonDocument.Parse(lines[1]).RootElement.GetProperty("Count").GetInt32());
+    }
+
     public void Dispose()
     {
         foreach (string pin in new[] { EventsPin, DropsPin })
