@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync, chmodSync } from "node:fs";
 import { inflateRawSync } from "node:zlib";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 if (process.argv[2] === "--extract") {
   extract(process.argv[3], process.argv[4], process.argv[5]);
@@ -155,6 +156,12 @@ function checkController(set, objs, expect) {
   }
   check(`${set}: controller runs as non-root with no capabilities`,
     pod.securityContext?.runAsNonRoot === true && sameSet(ctl?.securityContext?.capabilities?.drop ?? [], ["ALL"]));
+  check(`${set}: controller on the host network (no policy can cut it off from the API server)`,
+    pod.hostNetwork === true && pod.dnsPolicy === "ClusterFirstWithHostNet");
+  const anti = pod.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0];
+  check(`${set}: controller replicas on different nodes (host ports)`,
+    anti?.topologyKey === "kubernetes.io/hostname"
+      && anti.labelSelector?.matchLabels?.["app.kubernetes.io/component"] === "controller");
   check(`${set}: controller probes /healthz and /readyz`,
     ctl?.livenessProbe?.httpGet?.path === "/healthz" && ctl?.readinessProbe?.httpGet?.path === "/readyz");
 
@@ -215,6 +222,61 @@ function checkCrd(set, objs) {
         && port.port?.format === "int32" && port.endPort?.format === "int32" && port.port?.type === "integer");
   }
   check(`${set}: CRD schema is structural (no $ref)`, !JSON.stringify(crd).includes("$ref"));
+  if (set === "default") checkPolicyEndpointsAgainstCrd(set, v.schema.openAPIV3Schema);
+}
+
+// PolicyEndpoints as the EKS controller writes them must be accepted, broken ones refused.
+function checkPolicyEndpointsAgainstCrd(set, schema) {
+  const Ajv = require("ajv").default;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  require("ajv-formats").default(ajv);
+  ajv.addFormat("int32", { type: "number", validate: (n) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+  const validate = ajv.compile(schema);
+  const good = {
+    apiVersion: "networking.k8s.aws/v1alpha1", kind: "PolicyEndpoint",
+    metadata: { generateName: "backend-policy-", namespace: "stars" },
+    spec: {
+      podSelector: { matchLabels: { role: "backend" }, matchExpressions: [{ key: "tier", operator: "In", values: ["a"] }] },
+      policyRef: { name: "backend-policy", namespace: "stars" },
+      podIsolation: ["Ingress", "Egress"],
+      podSelectorEndpoints: [{ hostIP: "10.0.2.1", podIP: "10.0.2.7", name: "backend-5f8b", namespace: "stars" }],
+      ingress: [{ cidr: "10.0.1.5/32", ports: [{ protocol: "TCP", port: 6379 }] },
+        { cidr: "10.0.0.0/16", except: ["10.0.3.0/24"], ports: [{ protocol: "UDP", port: 5000, endPort: 5100 }, { port: 80 }] }],
+      egress: [{ cidr: "0.0.0.0/0" }, { domainName: "example.com", ports: [{ protocol: "SCTP", port: 9000 }] }],
+    },
+  };
+  check(`${set}: CRD accepts a PolicyEndpoint as the EKS controller writes it`, validate(good), validate.errors);
+  const broken = [
+    ["without policyRef", (pe) => { delete pe.spec.policyRef; }],
+    ["with policyRef missing its namespace", (pe) => { delete pe.spec.policyRef.namespace; }],
+    ["with protocol ICMP", (pe) => { pe.spec.ingress[0].ports[0].protocol = "ICMP"; }],
+    ["with a port beyond int32", (pe) => { pe.spec.ingress[0].ports[0].port = 2 ** 31; }],
+    ["with podIsolation Both", (pe) => { pe.spec.podIsolation = ["Both"]; }],
+    ["with an endpoint missing podIP", (pe) => { delete pe.spec.podSelectorEndpoints[0].podIP; }],
+  ];
+  for (const [name, mutate] of broken) {
+    const pe = structuredClone(good);
+    mutate(pe);
+    check(`${set}: CRD refuses a PolicyEndpoint ${name}`, !validate(pe));
+  }
+}
+
+// Every object against the Kubernetes API's OpenAPI schema (types, enums, required fields; unknown
+// fields are not reported). The CRD's own schema is validated as JSONSchemaProps.
+async function checkApiSchemas(set, objs) {
+  const problems = [];
+  for (const o of objs) {
+    const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["", o.apiVersion];
+    const module = join(process.env.NPA_NODE_MODULES ?? ".", "kubernetes-models", group, version, "index.js");
+    try {
+      const Model = (await import(pathToFileURL(module).href))[o.kind];
+      if (!Model) throw new Error(`no schema for ${o.apiVersion} ${o.kind}`);
+      new Model(o).validate();
+    } catch (e) {
+      problems.push(`${o.kind} ${o.metadata.name}: ${String(e.message).split("\n")[0]}`);
+    }
+  }
+  check(`${set}: every object (${objs.length}) valid against the Kubernetes API schemas`, problems.length === 0, problems.join("; "));
 }
 
 function checkCommon(set, objs) {
@@ -240,11 +302,12 @@ const agentDefaults = [
 const controllerDefaults = [
   "--endpoint-chunk-size=200", "--max-concurrent-reconciles=3", "--log-level=info", "--leader-elect=true",
   "--leader-election-namespace=kube-system", "--leader-election-id=npa-network-policy-agent-controller",
-  "--enable-configmap-check=false",
+  "--enable-configmap-check=false", "--metrics-bind-addr=:8164", "--health-probe-bind-addr=:8165",
 ];
 
 {
   const objs = load("default");
+  await checkApiSchemas("default", objs);
   checkCommon("default", objs);
   checkCrd("default", objs);
   checkAgent("default", objs, {
@@ -255,6 +318,7 @@ const controllerDefaults = [
 }
 {
   const objs = load("strict-flow-logs");
+  await checkApiSchemas("strict", objs);
   checkCommon("strict", objs);
   checkAgent("strict", objs, {
     args: agentDefaults.map((a) => a.replace(/^--enable-(policy-event-logs|cloudwatch-logs)=false$/, "--enable-$1=true")),
@@ -266,6 +330,7 @@ const controllerDefaults = [
 }
 {
   const objs = load("string-values");
+  await checkApiSchemas("string values", objs);
   checkAgent("string values", objs, {
     args: ["--enable-network-policy=true", "--enable-policy-event-logs=true", "--enable-ipv6=true",
       "--metrics-bind-addr=:9162", "--health-probe-bind-addr=0.0.0.0:9163"],
@@ -276,6 +341,7 @@ const controllerDefaults = [
 }
 {
   const objs = load("kube-1.29");
+  await checkApiSchemas("kube 1.29", objs);
   checkAgent("kube 1.29", objs, {
     args: agentDefaults, mode: "standard", clusterName: "", healthPort: 8163, metricsPort: 8162,
     logGroup: "/aws/k8s-cluster/cluster", appArmorField: false,
@@ -283,10 +349,25 @@ const controllerDefaults = [
 }
 {
   const objs = load("controller-only");
+  await checkApiSchemas("controller only", objs);
   check("controller only: no DaemonSet, agent RBAC or test pod",
     !find(objs, "DaemonSet") && !find(objs, "ClusterRole", "-agent") && !objs.some((o) => o.kind === "Pod"));
   checkController("controller only", objs, { args: controllerDefaults, leaderElection: true });
   checkCrd("controller only", objs);
+}
+{
+  const objs = load("aws-vpc-cni-values");
+  await checkApiSchemas("aws-vpc-cni values", objs);
+  checkCommon("aws-vpc-cni values", objs);
+  checkAgent("aws-vpc-cni values", objs, {
+    args: agentDefaults.map((a) => a.replace("--log-level=info", "--log-level=debug")
+      .replace("--enable-policy-event-logs=false", "--enable-policy-event-logs=true")),
+    mode: "standard", clusterName: "", healthPort: 8163, metricsPort: 8162,
+    logGroup: "/aws/k8s-cluster/cluster", appArmorField: true,
+  });
+  const agent = container(find(objs, "DaemonSet", "-agent")?.spec.template.spec, "agent");
+  check("aws-vpc-cni values: that chart's CNI env keys are not passed to the agent",
+    !(agent?.env ?? []).some((e) => e.name === "AWS_VPC_K8S_CNI_LOGLEVEL" || e.name === "WARM_ENI_TARGET"));
 }
 process.exit(failures === 0 ? 0 : 1);
 

@@ -7,9 +7,12 @@ internal static class VerbCatalog
 {
     public static IEnumerable<Command> All()
     {
-        yield return VersionVerb.Create();
+        yield return MatrixVerb.Create();
+        yield return ExplainVerb.Create();
         yield return LabVerb.Create();
         yield return DemoVerb.Create();
+        yield return EbpfVerb.Create();
+        yield return VersionVerb.Create();
         yield return FlowsVerb.Create();
     }
 }
