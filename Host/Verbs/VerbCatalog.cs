@@ -8,6 +8,9 @@ internal static class VerbCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionVerb.Create();
+        yield return AgentVerb.Create();
+        yield return ControllerVerb.Create();
+        yield return ReplayVerb.Create();
         yield return LabVerb.Create();
         yield return DemoVerb.Create();
     }
