@@ -36,19 +36,19 @@ internal static class GoFlags
 
     public static Option<int> Int(string name, string description, int defaultValue) => new(name)
     {
-        Description = $"{description} (default {defaultValue})",
+        Description = description,
         DefaultValueFactory = _ => defaultValue,
     };
 
     public static Option<string> String(string name, string description, string defaultValue) => new(name)
     {
-        Description = defaultValue.Length == 0 ? description : $"{description} (default {defaultValue})",
+        Description = description,
         DefaultValueFactory = _ => defaultValue,
     };
 
     public static Option<TimeSpan> Duration(string name, string description, TimeSpan defaultValue) => new(name)
     {
-        Description = $"{description} (default {defaultValue.TotalSeconds}s)",
+        Description = description,
         DefaultValueFactory = _ => defaultValue,
         CustomParser = result =>
         {
