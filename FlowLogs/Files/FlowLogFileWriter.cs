@@ -125,7 +125,7 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
             return chunk;
         }
 
-        return new LineChunk(_options.ChunkBytes + 1024);
+        return new LineChunk(_options.ChunkBytes + 2048); // 32 KiB + slack rents a 64 KiB array: below the large object heap
     }
 
     private async Task WriteLoopAsync()

@@ -36,7 +36,7 @@ public static class KubernetesResilience
     /// agent runs), except for cancellation and 410 Gone, which the informer handles itself.
     /// </summary>
     public static bool ShouldRetryWatch(Exception e) =>
-        e is not OperationCanceledException && !(e is ApiStatusException { IsGone: true }) && e is not WatchExpiredException;
+        !(e is ApiStatusException { IsGone: true }) && e is not WatchExpiredException;
 
     public static ResiliencePipeline BuildWatchPipeline(InformerOptions options, TimeProvider time, ILogger logger, string what)
     {
@@ -44,7 +44,8 @@ public static class KubernetesResilience
         return new ResiliencePipelineBuilder { Name = WatchPipelineName, InstanceName = what, TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(ShouldRetryWatch),
+                ShouldHandle = args => new ValueTask<bool>(
+                    args.Outcome.Exception is { } e && ShouldRetryWatch(e) && !args.Context.CancellationToken.IsCancellationRequested),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 MaxRetryAttempts = int.MaxValue,

@@ -243,7 +243,17 @@ public sealed class ResourceInformer<T> : IResourceInformer
         using CancellationTokenSource watchdog = new(Timeout.InfiniteTimeSpan, _time);
         using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watchdog.Token);
         watchdog.CancelAfter(_options.IdleTimeout);
-        TextReader reader = await _api.WatchAsync(Resource, from, seconds, linked.Token).ConfigureAwait(false);
+        WatchStream reader;
+        try
+        {
+            reader = await _api.WatchAsync(Resource, from, seconds, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Counters.IdleTimeouts++;
+            throw new WatchEndedEarlyException($"{_name}: no response to the watch within {_options.IdleTimeout}");
+        }
+
         Counters.Watches++;
         int lines = 0;
         string reason = "closed by server";
@@ -330,7 +340,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
         string? rv = (obj["metadata"]?["resourceVersion"] as JsonValue)?.TryGetValue(out string? r) == true ? r : null;
         if (type == "BOOKMARK")
         {
-            if (rv is not null && !IsStale(rv))
+            if (rv is not null && !IsStale(rv, allowEqual: true))
             {
                 Advance(rv);
                 Counters.Bookmarks++;
@@ -368,6 +378,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
                     _cache.Remove(key.Value, out old);
                 }
 
+                Filter?.Forget(key.Value);
                 if (old?.Value is not null)
                 {
                     await _events.WriteAsync(_descriptor.Deleted(old.Value, old.Uid, rv, false), cancellationToken).ConfigureAwait(false);
@@ -377,6 +388,8 @@ public sealed class ResourceInformer<T> : IResourceInformer
             {
                 await ApplyAsync(key.Value, obj, $"{_name} watch line {lineNumber}", force: false, cancellationToken).ConfigureAwait(false);
             }
+
+            await RevisitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -510,14 +523,15 @@ public sealed class ResourceInformer<T> : IResourceInformer
 
     /// <summary>
     /// Watch events of one resource arrive in increasing resourceVersion; one at or below the version
-    /// already reached is a replay or out of order. Versions are opaque, so only numeric ones are compared.
+    /// already reached is a replay or out of order (a bookmark may repeat the version reached).
+    /// Versions are opaque, so only numeric ones are compared.
     /// </summary>
-    private bool IsStale(string rv)
+    private bool IsStale(string rv, bool allowEqual = false)
     {
         string current = ResourceVersion;
         return ulong.TryParse(rv, NumberStyles.None, CultureInfo.InvariantCulture, out ulong incoming) &&
             ulong.TryParse(current, NumberStyles.None, CultureInfo.InvariantCulture, out ulong reached) &&
-            incoming <= reached;
+            (allowEqual ? incoming < reached : incoming <= reached);
     }
 
     private void Advance(string rv)

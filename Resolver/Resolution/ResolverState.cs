@@ -31,6 +31,9 @@ public sealed class ResolverState
     /// <summary>The current result as a view for verdicts and reports.</summary>
     public ResolvedCluster Result => new(_index.PodsByRef, _podPolicies);
 
+    /// <summary>The resolved rules of one policy, or null when the policy is not known.</summary>
+    internal PolicyResolution? ResolutionOf(ObjectRef policy) => _resolutions.GetValueOrDefault(policy);
+
     /// <summary>Loads a whole snapshot and resolves everything once (the full resolution).</summary>
     public static ResolverState FromSnapshot(ClusterSnapshot snapshot)
     {

@@ -154,6 +154,28 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Simulates changes made while every watch was disconnected and history was compacted: open
+    /// watches are cut, <paramref name="changes"/> are applied without being streamed, and history
+    /// is forgotten, so a client resuming from its old resourceVersion gets 410 Gone.
+    /// </summary>
+    public void ChangeWhileDisconnected(Action changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        lock (_gate)
+        {
+            foreach (Watcher w in _watchers)
+            {
+                w.Abort.Cancel();
+            }
+
+            _watchers.Clear();
+            changes();
+            _compactedBelow = _revision;
+            _history.Clear();
+        }
+    }
+
     /// <summary>Writes a raw line to every open watch of a collection (malformed, stale, bookmark...).</summary>
     public int InjectLine(string collection, string line)
     {
@@ -344,6 +366,7 @@ public sealed class FakeApiServer : IAsyncDisposable
             ctx.Response.StatusCode = 200;
             ctx.Response.ContentType = "application/json";
             await ctx.Response.StartAsync();
+            await ctx.Response.Body.FlushAsync();
             using CancellationTokenSource end = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, watcher.Abort.Token);
             end.CancelAfter(TimeSpan.FromSeconds(timeout));
             try
