@@ -61,7 +61,7 @@ public static class AgentHost
                 ? new InMemoryPodEnforcer()
                 : new NodePodEnforcer(sp.GetRequiredService<NodeEnforcer>(), options.EnforcingMode, sp.GetRequiredService<ClusterEventResolver>().UidOf)));
         builder.Services.AddSingleton(sp => OpenJournal(options, time, sp.GetRequiredService<ILoggerFactory>()));
-        builder.Services.AddSingleton(sp => overrides.Source ??
+        builder.Services.AddSingleton<IClusterEventSource>(sp => overrides.Source ??
             new KubernetesEventSource(options.Kubeconfig, SourceScope.Standalone, sp.GetRequiredService<ILoggerFactory>()));
         if (options.EnableNetworkPolicy)
         {
@@ -70,6 +70,7 @@ public static class AgentHost
             builder.Services.AddHostedService<DiffStage>();
             builder.Services.AddHostedService<EnforceStage>();
             builder.Services.AddHostedService<SourceStage>();
+            builder.Services.AddHostedService<MetricsPoller>();
         }
 
         builder.Services.AddGrpc();

@@ -1,5 +1,6 @@
 using Npa.Enforcer;
 using Npa.Host.Cni;
+using Npa.Host.Metrics;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
 using HostMode = Npa.Host.Options.EnforcingMode;
@@ -22,6 +23,15 @@ public sealed class NodePodEnforcer(NodeEnforcer enforcer, HostMode defaultMode,
         {
             IReadOnlyList<PodStatus> pods = enforcer.Pods();
             return (pods.Count, pods.Sum(p => (long)(p.Programmed.Peers.Count + p.Programmed.Ports.Count)));
+        }
+    }
+
+    public VerdictCounts? Verdicts
+    {
+        get
+        {
+            EnforcerStats stats = enforcer.ReadStats();
+            return new VerdictCounts(stats.IngressAllow, stats.IngressDeny, stats.EgressAllow, stats.EgressDeny);
         }
     }
 
