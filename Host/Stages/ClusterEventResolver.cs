@@ -16,6 +16,9 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
     private readonly HashSet<ObjectRef> localPods = [];
     private readonly Dictionary<ObjectRef, string> uids = new();
 
+    /// <summary>The resolver state itself (the controller builds PolicyEndpoints from it; single-threaded use).</summary>
+    public ResolverState State => state;
+
     public IReadOnlyDictionary<ObjectRef, PodPolicy> Desired =>
         nodeName is null ? state.PodPolicies : state.PodPolicies.Where(kv => localPods.Contains(kv.Key)).ToDictionary();
 

@@ -6,7 +6,7 @@ using Npa.Resolver.Events;
 namespace Npa.Host.Stages;
 
 /// <summary>The API server as the event source: one informer per kind of <paramref name="scope"/>.</summary>
-public sealed class KubernetesEventSource(string? kubeconfig, SourceScope scope, ILoggerFactory loggers) : IClusterEventSource
+public sealed class KubernetesEventSource(string? kubeconfig, SourceScope scope, ILoggerFactory loggers, k8s.Kubernetes? client = null) : IClusterEventSource
 {
     private RunningSource? running;
 
@@ -17,7 +17,9 @@ public sealed class KubernetesEventSource(string? kubeconfig, SourceScope scope,
 
     public async Task RunAsync(ChannelWriter<ClusterEvent> events, Action onSynced, CancellationToken cancellationToken)
     {
-        await using RunningSource source = KubernetesSource.Start(kubeconfig, scope, events, cancellationToken, loggers);
+        await using RunningSource source = client is null
+            ? KubernetesSource.Start(kubeconfig, scope, events, cancellationToken, loggers)
+            : KubernetesSource.Start(client, scope, events, cancellationToken, loggers);
         running = source;
         _ = source.Ready.ContinueWith(t => onSynced(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         await source.Completion;
