@@ -33,6 +33,9 @@ public sealed class ResolverState
     /// <summary>The current result as a view for verdicts and reports.</summary>
     public ResolvedCluster Result => new(_index.PodsByRef, _podPolicies);
 
+    /// <summary>Warnings about the current policies (named ports nothing declares), ordered by policy.</summary>
+    public IReadOnlyList<Diagnostic> Diagnostics() => ResolutionDiagnostics.Find(_index);
+
     /// <summary>The resolved rules of one policy, or null when the policy is not known.</summary>
     internal PolicyResolution? ResolutionOf(ObjectRef policy) => _resolutions.GetValueOrDefault(policy);
 
