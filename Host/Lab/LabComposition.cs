@@ -10,7 +10,7 @@ public static class LabComposition
 
     public static ILabPolicyResolver Resolver() => new ResolverPolicySource();
 
-    public static PodEnforcerFactory Enforcer(ILogger logger) => _ => new UnenforcedPodEnforcer();
+    public static PodEnforcerFactory Enforcer(ILogger logger) => context => new EbpfPodEnforcer(context, logger);
 
     public static LabDaemon CreateDaemon(LabOptions options, ILogger logger) =>
         new(options, ClusterSource(), Resolver(), Enforcer(logger), logger);

@@ -40,7 +40,7 @@ public class ConnectivityReportTests
         string table = System.Text.RegularExpressions.Regex.Replace(ConnectivityFormatter.Table(new ConnectivityReport(
             [ConnectivityReport.Build(new LabPort(Protocol.Udp, 53), [A, B], (f, t) => f == t ? true : f == A ? false : null)], [])), " +", " ");
 
-        Assert.Contains("1 x/a . X", table, StringComparison.Ordinal);
-        Assert.Contains("2 x/b ? .", table, StringComparison.Ordinal);
+        Assert.Contains("x/a . X", table, StringComparison.Ordinal);
+        Assert.Contains("x/b ? .", table, StringComparison.Ordinal);
     }
 }

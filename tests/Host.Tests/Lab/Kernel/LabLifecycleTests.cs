@@ -39,6 +39,44 @@ public class LabLifecycleTests
     }
 
     [NetnsFact]
+    public async Task Up_WithADenyPolicy_TheSelectedPodIsUnreachable_OnEveryProtocol_AndTheOthersStayOpen()
+    {
+        await using LabFixture lab = new();
+        WriteThreePods(lab);
+        lab.Write("deny.yaml", """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata:
+              namespace: x
+              name: deny-b
+            spec:
+              podSelector:
+                matchLabels:
+                  pod: b
+              policyTypes: [Ingress]
+            """);
+        LabDaemon daemon = await lab.StartAsync();
+        Assert.True(daemon.Enforcer.Enforces, $"the lab runs without an enforcer: {daemon.Enforcer.Description}");
+
+        ConnectivityReport report = await LabProbeRunner.RunAsync(daemon.Pods, LabProbeRunner.DefaultProbes(daemon.Pods), CancellationToken.None).WaitAsync(TestTimeouts.Default);
+
+        Assert.Equal(3, report.Probes.Count);
+        foreach (ConnectivityProbe probe in report.Probes)
+        {
+            Assert.False(probe.Matrix["x/a"]["x/b"], $"{probe.Port} x/a -> x/b");
+            Assert.False(probe.Matrix["y/c"]["x/b"], $"{probe.Port} y/c -> x/b");
+            Assert.True(probe.Matrix["x/b"]["x/b"]);
+            Assert.True(probe.Matrix["x/b"]["x/a"], $"{probe.Port} x/b -> x/a");
+            Assert.True(probe.Matrix["x/a"]["y/c"], $"{probe.Port} x/a -> y/c");
+        }
+
+        lab.Delete("deny.yaml");
+        await daemon.WaitProgrammedAsync(TestTimeouts.Default, CancellationToken.None).WaitAsync(TestTimeouts.Default);
+        ConnectivityReport after = await LabProbeRunner.RunAsync(daemon.Pods, LabProbeRunner.DefaultProbes(daemon.Pods), CancellationToken.None).WaitAsync(TestTimeouts.Default);
+        Assert.All(after.Probes, p => Assert.True(p.Matrix["x/a"]["x/b"], $"{p.Port} x/a -> x/b after the policy is deleted"));
+    }
+
+    [NetnsFact]
     public async Task Up_GivesEachPodItsOwnNamespaceAndAnEksNamedHostVeth()
     {
         await using LabFixture lab = new();
