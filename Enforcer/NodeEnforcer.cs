@@ -244,6 +244,25 @@ public sealed class NodeEnforcer : IDisposable
     }
 
     /// <summary>
+    /// Removes every known pod not in <paramref name="live"/> (after a restart, pods deleted while the
+    /// agent was down). Returns the pods removed.
+    /// </summary>
+    public IReadOnlyList<PodKey> RemovePodsExcept(IReadOnlySet<PodKey> live)
+    {
+        ArgumentNullException.ThrowIfNull(live);
+        lock (_gate)
+        {
+            List<PodEntry> gone = _pods.Values.Where(p => !live.Contains(p.Key)).ToList();
+            foreach (PodEntry entry in gone)
+            {
+                RemoveLocked(entry, entry.NetnsPath);
+            }
+
+            return gone.Select(p => p.Key).ToList();
+        }
+    }
+
+    /// <summary>
     /// Full compare: dumps every map, repairs each pod whose entries differ from its desired state
     /// (pods adopted after a restart count as desired = programmed until the next Apply), and removes
     /// entries of pod ids no known pod owns.
@@ -379,7 +398,8 @@ public sealed class NodeEnforcer : IDisposable
         _stats.Read(EnforcerStat.IngressAllow), _stats.Read(EnforcerStat.IngressDeny),
         _stats.Read(EnforcerStat.EgressAllow), _stats.Read(EnforcerStat.EgressDeny),
         _stats.Read(EnforcerStat.RingBufferDrops), _stats.Read(EnforcerStat.ConntrackHits),
-        _stats.Read(EnforcerStat.Events), _stats.Read(EnforcerStat.FragmentUnknown));
+        _stats.Read(EnforcerStat.Events), _stats.Read(EnforcerStat.FragmentUnknown),
+        _stats.Read(EnforcerStat.IngressDenyBytes), _stats.Read(EnforcerStat.EgressDenyBytes));
 
     /// <summary>Removes every pin under the root (programs, links, maps). Pods are detached. For tests and uninstall.</summary>
     public static void DeleteRoot(string root)

@@ -191,4 +191,21 @@ public sealed class VerdictTests : IDisposable
         Assert.Equal(1, E.ExpireConntrack(TimeSpan.Zero));
         Assert.Empty(E.Conntrack());
     }
+
+    [KernelFact]
+    public void PodsGoneWhileDown_ArePruned_AndDeniedBytesAreCounted()
+    {
+        Start();
+        PodKey gone = new("default", "gone", "uid-2");
+        E.RegisterUnattached(gone, 77, EnforcingMode.Strict);
+        E.Apply(gone, Ingress(Allow("10.1.0.0/16", Tcp(80))));
+        Assert.Equal([gone], E.RemovePodsExcept(new HashSet<PodKey> { _pod }));
+        Assert.Single(E.Pods());
+        Assert.Equal(0, E.Reconcile().OrphanEntriesRemoved);
+
+        E.Apply(_pod, Ingress(Allow("10.1.0.0/16", Tcp(80))));
+        ulong before = E.ReadStats().IngressDenyBytes;
+        Assert.False(In("10.9.0.1", Protocol.Tcp, 80, 53000));
+        Assert.True(E.ReadStats().IngressDenyBytes >= before + 54);
+    }
 }
