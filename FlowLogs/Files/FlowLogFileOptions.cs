@@ -17,7 +17,7 @@ public sealed record FlowLogFileOptions
     public int MaxBackups { get; init; } = 8;
 
     /// <summary>Lines are handed to the writer task in chunks of about this many bytes.</summary>
-    public int ChunkBytes { get; init; } = 64 * 1024;
+    public int ChunkBytes { get; init; } = 32 * 1024;
 
     /// <summary>Chunks waiting for the writer; when full, new chunks are dropped and counted.</summary>
     public int ChannelCapacity { get; init; } = 256;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Npa.Host.Lab.Pipeline;
 
 namespace Npa.Host.Lab;
@@ -7,10 +8,10 @@ public static class LabComposition
 {
     public static ILabClusterSource ClusterSource() => new ManifestFolderSource();
 
-    public static ILabPolicyResolver Resolver() => new UnavailablePolicyResolver();
+    public static ILabPolicyResolver Resolver() => new ResolverPolicySource();
 
-    public static PodEnforcerFactory EnforcerFactory { get; } = _ => new UnenforcedPodEnforcer();
+    public static PodEnforcerFactory Enforcer(ILogger logger) => context => new EbpfPodEnforcer(context, logger);
 
-    public static LabDaemon CreateDaemon(LabOptions options, Microsoft.Extensions.Logging.ILogger logger) =>
-        new(options, ClusterSource(), Resolver(), EnforcerFactory, logger);
+    public static LabDaemon CreateDaemon(LabOptions options, ILogger logger) =>
+        new(options, ClusterSource(), Resolver(), Enforcer(logger), logger);
 }

@@ -148,11 +148,17 @@ public sealed class StarsDemo
             else
             {
                 _out.WriteLine($"  check: MISMATCH in {diffs.Count} cells:");
-                foreach (string d in diffs)
+                foreach (string d in diffs.Take(12))
                 {
                     _out.WriteLine("    " + d);
-                    failures.Add($"{stepName}: {d}");
                 }
+
+                if (diffs.Count > 12)
+                {
+                    _out.WriteLine($"    ... and {diffs.Count - 12} more");
+                }
+
+                failures.Add($"{stepName}: {diffs.Count} cells differ from the resolver's expectation");
             }
         }
 
@@ -236,10 +242,34 @@ public sealed class StarsDemo
             return;
         }
 
-        _out.WriteLine($"  denied flows ({lines.Count}, first 6):");
-        foreach (string l in lines.Take(6))
+        // Attempts on a service's own port first: those are the arrows the management UI draws.
+        HashSet<string> services = [.. lab.Pods.SelectMany(p => p.Ips.Select(ip =>
+            _declared.TryGetValue(p.Pod, out LabPort port) ? $"({ip}:{port.Port})" : ""))];
+        List<string> readable = [.. lines.Select(Readable).OrderBy(l => services.Any(s => s.Length > 0 && l.Contains("-> ", StringComparison.Ordinal) &&
+            l[l.IndexOf("-> ", StringComparison.Ordinal)..].Contains(s, StringComparison.Ordinal)) ? 0 : 1)];
+        _out.WriteLine($"  denied flows in the flow log ({lines.Count}; attempts on service ports first):");
+        foreach (string l in readable.Take(6))
         {
             _out.WriteLine("    " + l);
+        }
+    }
+
+    /// <summary>One flow-log JSON line as a sentence; the line itself when it is not a flow record.</summary>
+    public static string Readable(string line)
+    {
+        try
+        {
+            using System.Text.Json.JsonDocument doc = System.Text.Json.JsonDocument.Parse(line);
+            System.Text.Json.JsonElement r = doc.RootElement;
+            string F(string name) => r.TryGetProperty(name, out System.Text.Json.JsonElement v) ? v.ToString() : "";
+            string Who(string prefix, string ip, string port) =>
+                (F(prefix + " Namespace") is { Length: > 0 } ns ? $"{ns}/{F(prefix + " Pod")} " : "") + $"({F(ip)}:{F(port)})";
+            string count = F("Count") is { Length: > 0 } c && c != "1" ? $" x{c}" : "";
+            return $"{F("Verdict")} {F("Proto")} {Who("Src", "Src IP", "Src Port")} -> {Who("Dest", "Dest IP", "Dest Port")} {F("Direction")}{count}".Trim();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return line;
         }
     }
 

@@ -7,9 +7,15 @@ internal static class VerbCatalog
 {
     public static IEnumerable<Command> All()
     {
-        yield return VersionVerb.Create();
+        yield return AgentVerb.Create();
+        yield return ControllerVerb.Create();
+        yield return ReplayVerb.Create();
+        yield return MatrixVerb.Create();
+        yield return ExplainVerb.Create();
         yield return LabVerb.Create();
         yield return DemoVerb.Create();
         yield return EbpfVerb.Create();
+        yield return VersionVerb.Create();
+        yield return FlowsVerb.Create();
     }
 }

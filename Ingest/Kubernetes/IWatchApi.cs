@@ -11,8 +11,20 @@ internal interface IWatchApi
     Task<ListPage> ListAsync(ApiResource resource, int limit, string? continueToken, CancellationToken cancellationToken);
 
     /// <summary>Starts a watch from <paramref name="resourceVersion"/> and returns its stream of JSON lines.</summary>
-    Task<TextReader> WatchAsync(ApiResource resource, string resourceVersion, int timeoutSeconds, CancellationToken cancellationToken);
+    Task<WatchStream> WatchAsync(ApiResource resource, string resourceVersion, int timeoutSeconds, CancellationToken cancellationToken);
 
     /// <summary>Reads one object; null when it does not exist.</summary>
     Task<JsonObject?> GetAsync(ApiResource resource, string? ns, string name, CancellationToken cancellationToken);
+}
+
+/// <summary>The lines of one watch response; disposing it closes the response.</summary>
+internal sealed class WatchStream(TextReader reader, IDisposable? owner = null) : IDisposable
+{
+    public ValueTask<string?> ReadLineAsync(CancellationToken cancellationToken) => reader.ReadLineAsync(cancellationToken);
+
+    public void Dispose()
+    {
+        reader.Dispose();
+        owner?.Dispose();
+    }
 }

@@ -44,7 +44,7 @@ internal sealed class KubernetesWatchApi : IWatchApi
         return new ListPage(items, rv, string.IsNullOrEmpty(next) ? null : next);
     }
 
-    public async Task<TextReader> WatchAsync(ApiResource resource, string resourceVersion, int timeoutSeconds, CancellationToken cancellationToken)
+    public async Task<WatchStream> WatchAsync(ApiResource resource, string resourceVersion, int timeoutSeconds, CancellationToken cancellationToken)
     {
         string query = Query(resource,
             ("watch", "true"),
@@ -56,7 +56,7 @@ internal sealed class KubernetesWatchApi : IWatchApi
         {
             await ThrowIfErrorAsync(response, resource, cancellationToken).ConfigureAwait(false);
             Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return new ResponseReader(response, stream);
+            return new WatchStream(new StreamReader(stream, Encoding.UTF8), response);
         }
         catch
         {
@@ -151,18 +151,5 @@ internal sealed class KubernetesWatchApi : IWatchApi
         }
 
         return sb.ToString();
-    }
-
-    /// <summary>A line reader that owns the HTTP response it reads from.</summary>
-    private sealed class ResponseReader(HttpResponseMessage response, Stream stream) : StreamReader(stream, Encoding.UTF8)
-    {
-        protected override void Dispose(bool disposing)
-        {
-            base.Dispose(disposing);
-            if (disposing)
-            {
-                response.Dispose();
-            }
-        }
     }
 }

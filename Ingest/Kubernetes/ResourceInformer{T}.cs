@@ -122,6 +122,11 @@ public sealed class ResourceInformer<T> : IResourceInformer
                         },
                         cancellationToken).ConfigureAwait(false);
                 }
+                catch (ChannelClosedException)
+                {
+                    // The consumer is gone: nothing more to report to.
+                    break;
+                }
                 catch (Exception e) when (e is WatchExpiredException || e is ApiStatusException { IsGone: true })
                 {
                     Counters.Expired++;
@@ -243,7 +248,17 @@ public sealed class ResourceInformer<T> : IResourceInformer
         using CancellationTokenSource watchdog = new(Timeout.InfiniteTimeSpan, _time);
         using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watchdog.Token);
         watchdog.CancelAfter(_options.IdleTimeout);
-        TextReader reader = await _api.WatchAsync(Resource, from, seconds, linked.Token).ConfigureAwait(false);
+        WatchStream reader;
+        try
+        {
+            reader = await _api.WatchAsync(Resource, from, seconds, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Counters.IdleTimeouts++;
+            throw new WatchEndedEarlyException($"{_name}: no response to the watch within {_options.IdleTimeout}");
+        }
+
         Counters.Watches++;
         int lines = 0;
         string reason = "closed by server";
@@ -330,7 +345,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
         string? rv = (obj["metadata"]?["resourceVersion"] as JsonValue)?.TryGetValue(out string? r) == true ? r : null;
         if (type == "BOOKMARK")
         {
-            if (rv is not null && !IsStale(rv))
+            if (rv is not null && !IsStale(rv, allowEqual: true))
             {
                 Advance(rv);
                 Counters.Bookmarks++;
@@ -368,6 +383,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
                     _cache.Remove(key.Value, out old);
                 }
 
+                Filter?.Forget(key.Value);
                 if (old?.Value is not null)
                 {
                     await _events.WriteAsync(_descriptor.Deleted(old.Value, old.Uid, rv, false), cancellationToken).ConfigureAwait(false);
@@ -377,6 +393,8 @@ public sealed class ResourceInformer<T> : IResourceInformer
             {
                 await ApplyAsync(key.Value, obj, $"{_name} watch line {lineNumber}", force: false, cancellationToken).ConfigureAwait(false);
             }
+
+            await RevisitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -402,7 +420,17 @@ public sealed class ResourceInformer<T> : IResourceInformer
             return; // Unchanged since we last saw it (a relist of an object we hold).
         }
 
-        TranslationResult<T> result = _descriptor.Translate(obj, source);
+        TranslationResult<T> result;
+        try
+        {
+            result = _descriptor.Translate(obj, source);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A translator bug must not stall the watch on this line forever: reject the object.
+            result = new TranslationResult<T>(null, [Diagnostic.Error(_descriptor.Kind.ToString(), key.Namespace, key.Name, "", $"could not be translated ({source}): {e.Message}")]);
+        }
+
         if (result.Value is null)
         {
             Counters.Rejected++;
@@ -510,14 +538,15 @@ public sealed class ResourceInformer<T> : IResourceInformer
 
     /// <summary>
     /// Watch events of one resource arrive in increasing resourceVersion; one at or below the version
-    /// already reached is a replay or out of order. Versions are opaque, so only numeric ones are compared.
+    /// already reached is a replay or out of order (a bookmark may repeat the version reached).
+    /// Versions are opaque, so only numeric ones are compared.
     /// </summary>
-    private bool IsStale(string rv)
+    private bool IsStale(string rv, bool allowEqual = false)
     {
         string current = ResourceVersion;
         return ulong.TryParse(rv, NumberStyles.None, CultureInfo.InvariantCulture, out ulong incoming) &&
             ulong.TryParse(current, NumberStyles.None, CultureInfo.InvariantCulture, out ulong reached) &&
-            incoming <= reached;
+            (allowEqual ? incoming < reached : incoming <= reached);
     }
 
     private void Advance(string rv)

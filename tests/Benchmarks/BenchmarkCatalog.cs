@@ -6,6 +6,10 @@ internal static class BenchmarkCatalog
     private static readonly Dictionary<string, Func<string[], int>> Benchmarks = new(StringComparer.Ordinal)
     {
         ["enforcer"] = EnforcerBenchmark.Run,
+        ["flowlogs-throughput"] = FlowLogs.FlowLogThroughputBenchmark.Run,
+        ["cloudwatch-batching"] = FlowLogs.CloudWatchBatchingBenchmark.Run,
+        ["lab-throughput"] = Lab.LabThroughputBenchmark.Run,
+        ["resolver"] = ResolverBenchmark.Run,
     };
 
     public static int Run(string[] args)

@@ -9,7 +9,7 @@ public static class ConnectivityFormatter
     public static string Json(ConnectivityReport report)
     {
         using MemoryStream ms = new();
-        using (Utf8JsonWriter w = new(ms, new JsonWriterOptions { Indented = true }))
+        using (Utf8JsonWriter w = new(ms, new JsonWriterOptions { Indented = false }))
         {
             w.WriteStartObject();
             w.WriteStartArray("probes");
@@ -55,42 +55,48 @@ public static class ConnectivityFormatter
         return Encoding.UTF8.GetString(ms.ToArray()) + "\n";
     }
 
-    /// <summary>One table per probe: rows are sources, columns destinations; "." reached, "X" blocked, "?" not probed.</summary>
+    /// <summary>
+    /// One table per probe, laid out as <c>npa matrix</c> prints it: rows are sources, columns destinations;
+    /// "." reached, "X" blocked, and "?" for a probe that could not run.
+    /// </summary>
     public static string Table(ConnectivityReport report)
     {
-        StringBuilder b = new();
+        StringBuilder text = new();
         foreach (ConnectivityProbe p in report.Probes)
         {
-            List<string> pods = [.. p.Matrix.Keys];
-            int width = Math.Max(4, pods.Count == 0 ? 0 : pods.Max(s => s.Length));
-            b.Append(p.Port).Append(" (rows: from, columns: to; . reached, X blocked, ? not probed)\n");
-            b.Append(new string(' ', width + 4));
-            for (int i = 0; i < pods.Count; i++)
+            string[] names = [.. p.Matrix.Keys];
+            string corner = p.Port.ToString();
+            int rowWidth = Math.Max(corner.Length, names.DefaultIfEmpty("").Max(n => n.Length));
+            text.Append(corner.PadRight(rowWidth));
+            foreach (string name in names)
             {
-                b.Append(' ').Append((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(2));
+                text.Append(' ').Append(name);
             }
 
-            b.Append('\n');
-            for (int i = 0; i < pods.Count; i++)
+            text.Append('\n');
+            int allowed = 0, denied = 0, unknown = 0;
+            foreach (string from in names)
             {
-                b.Append(((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + pods[i]).PadRight(width + 4));
-                foreach (string to in pods)
+                StringBuilder row = new(from.PadRight(rowWidth));
+                foreach (string to in names)
                 {
-                    bool? v = p.Matrix[pods[i]].TryGetValue(to, out bool? x) ? x : null;
-                    b.Append("  ").Append(v switch { true => '.', false => 'X', null => '?' });
+                    bool? v = p.Matrix[from].TryGetValue(to, out bool? x) ? x : null;
+                    _ = v switch { true => allowed++, false => denied++, null => unknown++ };
+                    row.Append(' ').Append((v switch { true => ".", false => "X", null => "?" }).PadRight(to.Length));
                 }
 
-                b.Append('\n');
+                text.Append(row.ToString().TrimEnd()).Append('\n');
             }
 
-            b.Append('\n');
+            string notProbed = unknown > 0 ? $", {unknown} not probed" : "";
+            text.Append($"rows: from, columns: to; '.' reached, 'X' blocked, '?' not probed ({allowed} reached, {denied} blocked{notProbed})\n\n");
         }
 
         foreach (string d in report.Diagnostics)
         {
-            b.Append("note: ").Append(d).Append('\n');
+            text.Append("note: ").Append(d).Append('\n');
         }
 
-        return b.ToString();
+        return text.ToString();
     }
 }

@@ -7,7 +7,10 @@ public sealed record LabCluster(
     IReadOnlyList<NamespaceInfo> Namespaces,
     IReadOnlyList<PodInfo> Pods,
     IReadOnlyList<NetworkPolicySpec> Policies,
-    IReadOnlyList<Diagnostic> Diagnostics);
+    IReadOnlyList<Diagnostic> Diagnostics)
+{
+    public IReadOnlyList<ServiceInfo> Services { get; init; } = [];
+}
 
 /// <summary>Reads a manifest folder into a <see cref="LabCluster"/> (the lab's cluster source).</summary>
 public interface ILabClusterSource

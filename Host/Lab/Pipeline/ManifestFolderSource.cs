@@ -8,6 +8,6 @@ public sealed class ManifestFolderSource : ILabClusterSource
     public LabCluster Read(string directory)
     {
         ManifestSet set = ManifestReader.ReadPaths([directory]);
-        return new LabCluster(set.Namespaces, set.Pods, set.Policies, set.Diagnostics);
+        return new LabCluster(set.Namespaces, set.Pods, set.Policies, set.Diagnostics) { Services = set.Services };
     }
 }

@@ -41,6 +41,29 @@ public sealed class FakeApiServer : IAsyncDisposable
     /// <summary>When true, a watch from a compacted resourceVersion gets 200 and an ERROR event; otherwise HTTP 410.</summary>
     public bool GoneAsErrorEvent { get; set; }
 
+    private int _failuresLeft;
+    private HttpStatusCode _failureStatus;
+    private bool _expireNextContinue;
+
+    /// <summary>The next <paramref name="count"/> requests fail with <paramref name="status"/> (e.g. 500, 429).</summary>
+    public void FailNext(int count, HttpStatusCode status)
+    {
+        lock (_gate)
+        {
+            _failuresLeft = count;
+            _failureStatus = status;
+        }
+    }
+
+    /// <summary>The next list request that carries a continue token gets 410 Expired.</summary>
+    public void ExpireNextContinue()
+    {
+        lock (_gate)
+        {
+            _expireNextContinue = true;
+        }
+    }
+
     /// <summary>Current revision: the resourceVersion of the latest change.</summary>
     public long Revision
     {
@@ -154,6 +177,28 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Simulates changes made while every watch was disconnected and history was compacted: open
+    /// watches are cut, <paramref name="changes"/> are applied without being streamed, and history
+    /// is forgotten, so a client resuming from its old resourceVersion gets 410 Gone.
+    /// </summary>
+    public void ChangeWhileDisconnected(Action changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        lock (_gate)
+        {
+            foreach (Watcher w in _watchers)
+            {
+                w.Abort.Cancel();
+            }
+
+            _watchers.Clear();
+            changes();
+            _compactedBelow = _revision;
+            _history.Clear();
+        }
+    }
+
     /// <summary>Writes a raw line to every open watch of a collection (malformed, stale, bookmark...).</summary>
     public int InjectLine(string collection, string line)
     {
@@ -202,7 +247,26 @@ public sealed class FakeApiServer : IAsyncDisposable
 
         lock (_gate)
         {
-            _requests.Add(new RecordedRequest(ctx.Request.Method, path, ctx.Request.QueryString.Value ?? "", ctx.Request.ContentType, body));
+            _requests.Add(new RecordedRequest(ctx.Request.Method, path, ctx.Request.QueryString.Value ?? "", ctx.Request.ContentType, body)
+            {
+                Authorization = ctx.Request.Headers.Authorization.ToString(),
+            });
+        }
+
+        HttpStatusCode? failure = null;
+        lock (_gate)
+        {
+            if (_failuresLeft > 0)
+            {
+                _failuresLeft--;
+                failure = _failureStatus;
+            }
+        }
+
+        if (failure is not null)
+        {
+            await WriteStatusAsync(ctx, failure.Value, failure.Value.ToString(), "injected failure");
+            return;
         }
 
         if (!TryParsePath(path, out string collection, out string? ns, out string? name))
@@ -265,8 +329,9 @@ public sealed class FakeApiServer : IAsyncDisposable
                 string[] parts = cont.Split(':');
                 snapshotRv = long.Parse(parts[0]);
                 offset = int.Parse(parts[1]);
-                if (snapshotRv < _compactedBelow)
+                if (snapshotRv < _compactedBelow || _expireNextContinue)
                 {
+                    _expireNextContinue = false;
                     page = [];
                     rv = "";
                     goto expired;
@@ -344,6 +409,7 @@ public sealed class FakeApiServer : IAsyncDisposable
             ctx.Response.StatusCode = 200;
             ctx.Response.ContentType = "application/json";
             await ctx.Response.StartAsync();
+            await ctx.Response.Body.FlushAsync();
             using CancellationTokenSource end = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, watcher.Abort.Token);
             end.CancelAfter(TimeSpan.FromSeconds(timeout));
             try
@@ -639,4 +705,7 @@ public sealed class FakeApiServer : IAsyncDisposable
 }
 
 /// <summary>One request the fake server received.</summary>
-public sealed record RecordedRequest(string Method, string Path, string Query, string? ContentType, string Body);
+public sealed record RecordedRequest(string Method, string Path, string Query, string? ContentType, string Body)
+{
+    public string Authorization { get; init; } = "";
+}

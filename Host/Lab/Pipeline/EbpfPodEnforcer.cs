@@ -1,0 +1,153 @@
+using Microsoft.Extensions.Logging;
+using Npa.Enforcer;
+using Npa.FlowLogs.Aggregation;
+using Npa.FlowLogs.Decoding;
+using Npa.FlowLogs.Enrichment;
+using Npa.FlowLogs.Files;
+using Npa.FlowLogs.Formatting;
+using Npa.FlowLogs.Pipeline;
+using Npa.FlowLogs.Reading;
+using Npa.FlowLogs.Records;
+using Npa.Host.Lab.Kernel;
+using Npa.Resolver.MapState;
+using Npa.Resolver.Model;
+
+namespace Npa.Host.Lab.Pipeline;
+
+/// <summary>
+/// The project's eBPF enforcer on the lab's host veths (in the node namespace), pinned under the lab's
+/// own bpffs root, with the flow-log pipeline writing JSON lines into the lab's flow-log directory.
+/// </summary>
+public sealed class EbpfPodEnforcer : IPodEnforcer
+{
+    private const string FlowLogFile = "network-policy-agent.log";
+
+    private readonly LabEnforcerContext _context;
+    private readonly NodeEnforcer _node;
+    private readonly Dictionary<ObjectRef, PodKey> _keys = [];
+    private readonly Dictionary<ObjectRef, LabPod> _pods = [];
+    private readonly FlowLookupTable _lookups = new();
+    private readonly RingBufferReader? _reader;
+    private readonly FlowLogFileWriter? _writer;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task? _flowLogs;
+    private readonly string? _flowLogProblem;
+
+    public EbpfPodEnforcer(LabEnforcerContext context, ILogger logger)
+    {
+        _context = context;
+        _node = NodeEnforcer.Open(new EnforcerOptions { BpffsRoot = context.BpfRoot, ConntrackEntries = 65536 }, logger);
+        try
+        {
+            FlowLogCounters counters = new();
+            _writer = new FlowLogFileWriter(new FlowLogFileOptions { Directory = context.FlowLogDirectory, FileName = FlowLogFile }, counters, null, logger);
+            _reader = new RingBufferReader(
+                new RingBufferReaderOptions { PinPath = Path.Combine(context.BpfRoot, "maps", "npa_events_v1") },
+                new VerdictEventDecoder(MonotonicClock.OffsetToUnixNs(TimeProvider.System)), counters, logger);
+            FlowLogPipeline pipeline = new(new FlowRecordEnricher(_lookups, new RuleNames(_node), _lookups),
+                new FlowAggregator(new FlowAggregatorOptions { LogAccept = false, Window = TimeSpan.FromSeconds(2) }, TimeProvider.System, counters),
+                new FlowLogFormatter(context.NodeNetns), _writer, null, counters);
+            _reader.Start();
+            _flowLogs = Task.Run(() => pipeline.RunAsync(_reader.Records, _stop.Token));
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            _flowLogProblem = e.Message;
+        }
+    }
+
+    public string Description => _flowLogProblem is null
+        ? $"eBPF (pins {_context.BpfRoot}; flow logs {_context.FlowLogDirectory})"
+        : $"eBPF (pins {_context.BpfRoot}; no flow logs: {_flowLogProblem})";
+
+    public bool Enforces => true;
+
+    public void EnsurePod(LabPod pod)
+    {
+        PodKey key = new(pod.Pod.Namespace, pod.Pod.Name, "lab");
+        _node.EnsurePod(key, new PodAttachment(pod.HostVeth, NetNamespace.PathOf(_context.NodeNetns)),
+            _context.Strict ? EnforcingMode.Strict : EnforcingMode.Standard);
+        lock (_keys)
+        {
+            _keys[pod.Pod] = key;
+            _pods[pod.Pod] = pod;
+            PublishLookups();
+        }
+    }
+
+    public void Apply(PodPolicy policy)
+    {
+        PodKey key;
+        lock (_keys)
+        {
+            key = _keys.GetValueOrDefault(policy.Pod) ?? throw new InvalidOperationException($"pod {policy.Pod} was not ensured");
+        }
+
+        _node.Apply(key, policy);
+    }
+
+    public void RemovePod(ObjectRef pod)
+    {
+        PodKey? key;
+        lock (_keys)
+        {
+            _keys.Remove(pod, out key);
+            _pods.Remove(pod);
+            PublishLookups();
+        }
+
+        if (key is not null)
+        {
+            _node.RemovePod(key);
+        }
+    }
+
+    /// <summary>The flow log file carries the denied flows; the demo reads it from the flow-log directory.</summary>
+    public IReadOnlyList<string> DrainDeniedFlows()
+    {
+        _writer?.Flush();
+        return [];
+    }
+
+    private void PublishLookups()
+    {
+        _lookups.Publish(
+            _pods.Values.SelectMany(p => p.Ips.Select(ip => KeyValuePair.Create(FlowAddress.FromIPAddress(ip), new PodIdentity(p.Pod.Namespace, p.Pod.Name)))),
+            [],
+            []);
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        try
+        {
+            _reader?.Dispose();
+            _flowLogs?.Wait(TimeSpan.FromSeconds(5));
+            _writer?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+            // Flow logs end with the lab; their errors no longer matter.
+        }
+
+        foreach (PodKey key in _keys.Values)
+        {
+            _node.RemovePod(key);
+        }
+
+        _node.Dispose();
+        NodeEnforcer.DeleteRoot(_context.BpfRoot);
+        _stop.Dispose();
+    }
+
+    private sealed class RuleNames(NodeEnforcer node) : IRuleLookup
+    {
+        public bool TryGetRule(uint ruleId, out RuleRef? rule)
+        {
+            bool found = node.RuleIds.TryGetRule(ruleId, out RuleRef r);
+            rule = found ? r : null;
+            return found;
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using Npa.Resolver.Model;
+using Npa.Resolver.Reports;
+using Npa.Resolver.Verdicts;
+
+namespace Npa.Host.Verbs;
+
+/// <summary><c>npa explain -f PATH... --from ns/pod --to ns/pod --probe TCP/80</c>: allowed or denied, and which policies and rules decide.</summary>
+internal static class ExplainVerb
+{
+    public static Command Create()
+    {
+        Command command = new("explain", "Explain, offline from manifests, why one pod may or may not reach another");
+        Option<string[]> files = new("--file", "-f")
+        {
+            Description = "Manifest files or folders (Namespaces, Pods, NetworkPolicies, Services); repeatable",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        Option<string> from = new("--from") { Description = "Source pod as namespace/name" };
+        Option<string> to = new("--to") { Description = "Destination pod as namespace/name" };
+        Option<string> probe = new("--probe") { Description = "PROTOCOL/PORT, e.g. TCP/80 or TCP/http (a port name of the destination pod); default TCP/80" };
+        command.Options.Add(files);
+        command.Options.Add(from);
+        command.Options.Add(to);
+        command.Options.Add(probe);
+        command.SetAction(parse => Run(parse.GetValue(files), parse.GetValue(from), parse.GetValue(to), parse.GetValue(probe), Console.Out, Console.Error));
+        return command;
+    }
+
+    internal static int Run(string[]? files, string? fromText, string? toText, string? probeText, TextWriter stdout, TextWriter stderr)
+    {
+        if (!ObjectRef.TryParse(fromText, out ObjectRef from))
+        {
+            stderr.WriteLine($"explain: --from '{fromText}' must be a pod as namespace/name");
+            return 2;
+        }
+
+        if (!ObjectRef.TryParse(toText, out ObjectRef to))
+        {
+            stderr.WriteLine($"explain: --to '{toText}' must be a pod as namespace/name");
+            return 2;
+        }
+
+        if (!Probe.TryParse(probeText ?? "TCP/80", out Probe probe, out string? probeError))
+        {
+            stderr.WriteLine($"explain: {probeError}");
+            return 2;
+        }
+
+        ManifestCluster? cluster = ManifestCluster.Load("explain", files, stderr);
+        if (cluster is null)
+        {
+            return 2;
+        }
+
+        foreach (string d in cluster.Diagnostics)
+        {
+            stderr.WriteLine(d);
+        }
+
+        foreach (ObjectRef pod in new[] { from, to })
+        {
+            if (!cluster.Resolved.Pods.ContainsKey(pod))
+            {
+                stderr.WriteLine($"explain: pod {pod} is not in the manifests (pods: {string.Join(", ", cluster.Resolved.Pods.Keys.Order().Take(20))})");
+                return 2;
+            }
+        }
+
+        stdout.Write(VerdictExplanation.Render(VerdictEvaluator.Evaluate(cluster.Resolved, from, to, probe)));
+        return 0;
+    }
+}

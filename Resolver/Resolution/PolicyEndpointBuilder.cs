@@ -1,0 +1,166 @@
+using Npa.Resolver.MapState;
+using Npa.Resolver.Model;
+
+namespace Npa.Resolver.Resolution;
+
+/// <summary>
+/// Builds the PolicyEndpoint objects the controller publishes for one NetworkPolicy: generateName
+/// <c>&lt;policy&gt;-</c> in the policy's namespace, policyRef, the podSelector copied, podIsolation from
+/// policyTypes, the selected pods' addresses, and the resolved ingress and egress peers (pod peers as bare
+/// IPs, ipBlocks as CIDRs with their holes, named ports resolved to numbers, Service cluster IPs for egress),
+/// one entry per address and hole set with its ports merged, in address order, split into objects of at
+/// most <c>chunkSize</c> entries per list.
+/// </summary>
+/// <remarks>
+/// The format has one port list per peer for all selected pods, so an ingress named port is resolved
+/// against every selected pod and the numbers are merged (the node agent of npa programs each pod from its
+/// own <see cref="PodPolicy"/> and keeps the per-pod meaning).
+/// </remarks>
+public static class PolicyEndpointBuilder
+{
+    public const int DefaultChunkSize = 200;
+
+    /// <summary>PolicyEndpoints for every policy, ordered by policy namespace/name.</summary>
+    public static IReadOnlyList<PolicyEndpointSpec> BuildAll(ResolverState state, int chunkSize = DefaultChunkSize)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return state.Index.Policies.SelectMany(p => Build(state, p.Ref, chunkSize)).ToArray();
+    }
+
+    public static IReadOnlyList<PolicyEndpointSpec> Build(ResolverState state, ObjectRef policyRef, int chunkSize = DefaultChunkSize)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        PolicyResolution? resolution = state.ResolutionOf(policyRef);
+        if (resolution is null)
+        {
+            return [];
+        }
+
+        NetworkPolicySpec policy = resolution.Policy;
+        PodInfo[] targets = state.Index.TargetsOf(policy).ToArray();
+        PodEndpoint[] podEndpoints = targets
+            .SelectMany(p => p.Ips.Select(ip => new PodEndpoint(p.HostIp ?? "", ip.ToString(), p.Name, p.Namespace)))
+            .ToArray();
+
+        List<AllowRule> ingress = [];
+        foreach (ResolvedRule rule in resolution.Ingress)
+        {
+            ingress.AddRange(rule.Shared);
+            foreach (PeerBlock block in rule.NamedPortPeers)
+            {
+                foreach (PolicyPort port in rule.NamedPorts)
+                {
+                    foreach (int number in targets.SelectMany(t => NamedPortResolver.Resolve(t, port.NamedPort!, port.Protocol)).Distinct().Order())
+                    {
+                        ingress.Add(new AllowRule(block.Cidr, block.Except, L4Match.Single(port.Protocol, number), block.Source));
+                    }
+                }
+            }
+        }
+
+        List<AllowRule> egress = resolution.Egress.SelectMany(r => r.Shared).ToList();
+        EndpointInfo[] ingressInfos = Merge(ingress);
+        EndpointInfo[] egressInfos = Merge(egress);
+
+        List<Direction> isolation = [];
+        if ((policy.PolicyTypes & PolicyTypes.Ingress) != 0)
+        {
+            isolation.Add(Direction.Ingress);
+        }
+
+        if ((policy.PolicyTypes & PolicyTypes.Egress) != 0)
+        {
+            isolation.Add(Direction.Egress);
+        }
+
+        int chunks = Math.Max(1, new[] { podEndpoints.Length, ingressInfos.Length, egressInfos.Length }.Max(n => (n + chunkSize - 1) / chunkSize));
+        List<PolicyEndpointSpec> result = [];
+        for (int i = 0; i < chunks; i++)
+        {
+            result.Add(new PolicyEndpointSpec(
+                policy.Namespace,
+                "",
+                policy.Name + "-",
+                new PolicyReference(policy.Name, policy.Namespace),
+                policy.PodSelector,
+                isolation,
+                Chunk(podEndpoints, i, chunkSize),
+                Chunk(ingressInfos, i, chunkSize),
+                Chunk(egressInfos, i, chunkSize))
+            {
+                OwnerUid = policy.Uid,
+            });
+        }
+
+        return result;
+    }
+
+    private static T[] Chunk<T>(T[] items, int index, int size) => items.Skip(index * size).Take(size).ToArray();
+
+    /// <summary>One EndpointInfo per (address, holes): ports merged, "every port" absorbing the rest; ordered by address.</summary>
+    private static EndpointInfo[] Merge(List<AllowRule> rules)
+    {
+        Dictionary<(IpPrefix Cidr, string Except), (IReadOnlyList<IpPrefix> Except, SortedSet<EndpointPort>? Ports)> merged = new();
+        foreach (AllowRule rule in rules)
+        {
+            (IpPrefix, string) key = (rule.Cidr, string.Join(",", rule.Except));
+            merged.TryGetValue(key, out (IReadOnlyList<IpPrefix> Except, SortedSet<EndpointPort>? Ports) entry);
+            if (entry.Except is null)
+            {
+                entry = (rule.Except, new SortedSet<EndpointPort>(PortOrder.Instance));
+            }
+
+            if (rule.Ports.Protocol is null)
+            {
+                entry.Ports = null;
+            }
+            else
+            {
+                entry.Ports?.Add(ToEndpointPort(rule.Ports));
+            }
+
+            merged[key] = entry;
+        }
+
+        return merged
+            .OrderBy(kv => kv.Key.Cidr.IsIPv6)
+            .ThenBy(kv => kv.Key.Cidr.Address.GetAddressBytes(), ByteOrder.Instance)
+            .ThenBy(kv => kv.Key.Cidr.Length)
+            .ThenBy(kv => kv.Key.Except, StringComparer.Ordinal)
+            .Select(kv => new EndpointInfo(
+                Text(kv.Key.Cidr),
+                kv.Value.Except.Select(e => e.ToString()).ToArray(),
+                kv.Value.Ports?.ToArray() ?? []))
+            .ToArray();
+    }
+
+    private static string Text(IpPrefix prefix) => prefix.Length == prefix.MaxLength ? prefix.Address.ToString() : prefix.ToString();
+
+    private static EndpointPort ToEndpointPort(L4Match m) =>
+        m.FirstPort == 0 && m.LastPort == 65535 ? new EndpointPort(m.Protocol!.Value, null, null)
+        : new EndpointPort(m.Protocol!.Value, m.FirstPort, m.LastPort == m.FirstPort ? null : m.LastPort);
+
+    private sealed class PortOrder : IComparer<EndpointPort>
+    {
+        public static PortOrder Instance { get; } = new();
+
+        public int Compare(EndpointPort? x, EndpointPort? y)
+        {
+            int c = x!.Protocol.CompareTo(y!.Protocol);
+            if (c == 0)
+            {
+                c = (x.Port ?? -1).CompareTo(y.Port ?? -1);
+            }
+
+            return c != 0 ? c : (x.EndPort ?? -1).CompareTo(y.EndPort ?? -1);
+        }
+    }
+
+    private sealed class ByteOrder : IComparer<byte[]>
+    {
+        public static ByteOrder Instance { get; } = new();
+
+        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
+    }
+}

@@ -1,0 +1,242 @@
+using System.Text;
+using System.Text.Json;
+using Npa.FlowLogs.Files;
+using Npa.FlowLogs.Pipeline;
+using Npa.Tests.Shared;
+
+namespace Npa.FlowLogs.Tests.Files;
+
+public class FlowLogFileWriterTests
+{
+    private static byte[] Line(int producer, int i) =>
+        Encoding.UTF8.GetBytes($"{{\"producer\":{producer},\"seq\":{i},\"pad\":\"{new string('x', i % 97)}\"}}\n");
+
+    [Fact]
+    public async Task ManyRotations_EveryLineAppearsExactlyOnceWholeAndParses()
+    {
+        using TempDirectory dir = new();
+        FlowLogCounters counters = new();
+        FlowLogFileOptions options = new()
+        {
+            Directory = dir.Path,
+            MaxFileBytes = 16 * 1024,
+            MaxBackups = 10_000, // keep everything so the test can count every line
+            ChunkBytes = 4096,
+            ChannelCapacity = 100_000,
+        };
+        const int producers = 4;
+        const int perProducer = 20_000;
+
+        // The producer thread races the writer task across many rotations (one producer per writer by design).
+        await using (FlowLogFileWriter writer = new(options, counters))
+        {
+            Task produce = Task.Run(() =>
+            {
+                for (int i = 0; i < perProducer; i++)
+                {
+                    for (int p = 0; p < producers; p++)
+                    {
+                        writer.WriteLine(Line(p, i));
+                    }
+
+                    if (i % 1000 == 0)
+                    {
+                        writer.Flush();
+                    }
+                }
+            });
+            await produce.WaitAsync(TestTimeouts.Default);
+        }
+
+        IReadOnlyList<string> files = new FlowLogFileSet(dir.Path, options.FileName).AllInOrder();
+        Assert.True(files.Count > 20, $"expected many rotations, got {files.Count} files");
+        Assert.Equal(files.Count - 1, counters.Rotations);
+
+        HashSet<(int, int)> seen = [];
+        foreach (string file in files)
+        {
+            byte[] content = await File.ReadAllBytesAsync(file).WaitAsync(TestTimeouts.Default);
+            Assert.True(content.Length <= options.MaxFileBytes, $"{file} has {content.Length} bytes");
+            Assert.Equal((byte)'\n', content[^1]); // never a split line
+            foreach (string line in Encoding.UTF8.GetString(content).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                using JsonDocument doc = JsonDocument.Parse(line);
+                Assert.True(seen.Add((doc.RootElement.GetProperty("producer").GetInt32(), doc.RootElement.GetProperty("seq").GetInt32())), $"duplicate line {line}");
+            }
+        }
+
+        Assert.Equal(producers * perProducer, seen.Count);
+        Assert.Equal(producers * perProducer, counters.LinesWritten);
+        Assert.Equal(0, counters.FileDropsChannelFull + counters.FileDropsIoError);
+    }
+
+    [Fact]
+    public async Task RotatedNames_SortInWriteOrderAndStayUniqueWithinOneSecond()
+    {
+        using TempDirectory dir = new();
+        FlowLogCounters counters = new();
+        FlowLogFileOptions options = new() { Directory = dir.Path, MaxFileBytes = 1024, MaxBackups = 1000, ChunkBytes = 256 };
+
+        await using (FlowLogFileWriter writer = new(options, counters))
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                writer.WriteLine(Encoding.UTF8.GetBytes($"{{\"seq\":{i},\"pad\":\"{new string('y', 100)}\"}}\n"));
+                writer.Flush();
+            }
+        }
+
+        FlowLogFileSet set = new(dir.Path, options.FileName);
+        IReadOnlyList<string> backups = set.Backups();
+        Assert.True(backups.Count > 10);
+        Assert.Equal(backups.Count, backups.Distinct().Count());
+        Assert.All(backups, b => Assert.Matches(@"network-policy-agent-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}\.log$", b));
+
+        // Reading files in name order yields the lines in write order.
+        List<int> order = [];
+        foreach (string file in set.AllInOrder())
+        {
+            foreach (string line in File.ReadAllLines(file))
+            {
+                order.Add(JsonDocument.Parse(line).RootElement.GetProperty("seq").GetInt32());
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(0, 200), order);
+    }
+
+    [Fact]
+    public async Task Backups_AreBoundedOldestDeletedFirst()
+    {
+        using TempDirectory dir = new();
+        FlowLogCounters counters = new();
+        FlowLogFileOptions options = new() { Directory = dir.Path, MaxFileBytes = 1024, MaxBackups = 3, ChunkBytes = 256 };
+
+        await using (FlowLogFileWriter writer = new(options, counters))
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                writer.WriteLine(Encoding.UTF8.GetBytes($"{{\"seq\":{i},\"pad\":\"{new string('z', 200)}\"}}\n"));
+                writer.Flush();
+            }
+        }
+
+        FlowLogFileSet set = new(dir.Path, options.FileName);
+        Assert.Equal(3, set.Backups().Count);
+        int last = File.ReadAllLines(set.CurrentPath).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("seq").GetInt32()).Last();
+        Assert.Equal(99, last);
+    }
+
+    [Fact]
+    public async Task UnwritableDirectory_CountsDropsAndNeverThrowsToTheCaller()
+    {
+        using TempDirectory dir = new();
+        string blocker = Path.Combine(dir.Path, "not-a-directory");
+        await File.WriteAllTextAsync(blocker, "x").WaitAsync(TestTimeouts.Default);
+        FlowLogCounters counters = new();
+        FlowLogFileOptions options = new() { Directory = Path.Combine(blocker, "logs"), ChunkBytes = 256 };
+
+        await using (FlowLogFileWriter writer = new(options, counters))
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                writer.WriteLine("{\"a\":1}\n"u8);
+                writer.Flush();
+            }
+        }
+
+        Assert.Equal(50, counters.FileDropsIoError);
+        Assert.Equal(0, counters.LinesWritten);
+        Assert.True(counters.FileIoErrors >= 1);
+    }
+
+    [Fact]
+    public async Task AfterAnError_WritingResumesOnceTheRetryTimeHasPassed()
+    {
+        using TempDirectory dir = new();
+        string logs = Path.Combine(dir.Path, "logs");
+        await File.WriteAllTextAsync(logs, "blocks the directory").WaitAsync(TestTimeouts.Default);
+        Microsoft.Extensions.Time.Testing.FakeTimeProvider time = new();
+        FlowLogCounters counters = new();
+        FlowLogFileOptions options = new() { Directory = logs, ChunkBytes = 256, RetryAfterError = TimeSpan.FromSeconds(10) };
+
+        await using (FlowLogFileWriter writer = new(options, counters, time))
+        {
+            writer.WriteLine("{\"a\":1}\n"u8);
+            writer.Flush();
+            await WaitUntil(() => counters.FileDropsIoError == 1);
+
+            File.Delete(logs); // the disk is fine again
+            writer.WriteLine("{\"a\":2}\n"u8);
+            writer.Flush();
+            await WaitUntil(() => counters.FileDropsIoError == 2); // still inside the retry delay
+
+            time.Advance(TimeSpan.FromSeconds(11));
+            writer.WriteLine("{\"a\":3}\n"u8);
+            writer.Flush();
+        }
+
+        Assert.Equal(["{\"a\":3}"], File.ReadAllLines(Path.Combine(logs, options.FileName)));
+        Assert.Equal(1, counters.LinesWritten);
+    }
+
+    [Fact]
+    public async Task LineWithEmbeddedNewline_IsRefused()
+    {
+        using TempDirectory dir = new();
+        await using FlowLogFileWriter writer = new(new FlowLogFileOptions { Directory = dir.Path }, new FlowLogCounters());
+        Assert.Throws<ArgumentException>(() => writer.WriteLine("{\"a\":\n1}\n"u8));
+        Assert.Throws<ArgumentException>(() => writer.WriteLine("{\"a\":1}"u8));
+    }
+
+    [Fact]
+    public async Task FileRemovedFromOutside_ANewFileIsStartedAndNothingIsLost()
+    {
+        using TempDirectory dir = new();
+        FlowLogCounters counters = new();
+        FlowLogFileOptions options = new() { Directory = dir.Path, ChunkBytes = 256 };
+        string path = Path.Combine(dir.Path, options.FileName);
+
+        await using (FlowLogFileWriter writer = new(options, counters))
+        {
+            writer.WriteLine("{\"a\":1}\n"u8);
+            writer.Flush();
+            await WaitUntil(() => counters.LinesWritten == 1);
+            File.Delete(path);
+            writer.WriteLine("{\"a\":2}\n"u8);
+            writer.Flush();
+        }
+
+        Assert.Equal(["{\"a\":2}"], File.ReadAllLines(path));
+        Assert.Equal(0, counters.FileDropsIoError);
+    }
+
+    [Fact]
+    public async Task FullChannel_DropsAndCountsInsteadOfBlocking()
+    {
+        using TempDirectory dir = new();
+        FlowLogCounters counters = new();
+        FlowLogFileOptions options = new() { Directory = dir.Path, ChunkBytes = 256, ChannelCapacity = 1 };
+        const int lines = 20_000;
+
+        await using (FlowLogFileWriter writer = new(options, counters))
+        {
+            for (int i = 0; i < lines; i++)
+            {
+                writer.WriteLine(Encoding.UTF8.GetBytes($"{{\"seq\":{i},\"pad\":\"{new string('q', 50)}\"}}\n"));
+            }
+        }
+
+        Assert.Equal(lines, counters.LinesWritten + counters.FileDropsChannelFull);
+        Assert.Equal(counters.LinesWritten, File.ReadAllLines(Path.Combine(dir.Path, options.FileName)).Length);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        using CancellationTokenSource cts = new(TestTimeouts.Default);
+        while (!condition())
+        {
+            await Task.Delay(5, cts.Token);
+        }
+    }
+}

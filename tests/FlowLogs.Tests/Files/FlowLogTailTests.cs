@@ -1,0 +1,71 @@
+using System.Text;
+using Npa.FlowLogs.Files;
+using Npa.FlowLogs.Pipeline;
+using Npa.Tests.Shared;
+
+namespace Npa.FlowLogs.Tests.Files;
+
+public class FlowLogTailTests
+{
+    [Fact]
+    public async Task Read_GivesRotatedFilesOldestFirstThenTheCurrentFile()
+    {
+        using TempDirectory dir = new();
+        FlowLogFileOptions options = new() { Directory = dir.Path, MaxFileBytes = 1024, MaxBackups = 100, ChunkBytes = 256 };
+        await using (FlowLogFileWriter writer = new(options, new FlowLogCounters()))
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                writer.WriteLine(Encoding.UTF8.GetBytes($"{{\"seq\":{i},\"pad\":\"{new string('a', 80)}\"}}\n"));
+                writer.Flush();
+            }
+        }
+
+        List<string> lines = [];
+        await foreach (string line in FlowLogTail.ReadLinesAsync(new FlowLogFileSet(dir.Path, options.FileName), follow: false, TimeSpan.FromMilliseconds(10), CancellationToken.None).WithCancellation(CancellationToken.None))
+        {
+            lines.Add(line);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => $"{{\"seq\":{i},"), lines.Select(l => l[..(l.IndexOf(',') + 1)]));
+    }
+
+    [Fact]
+    public async Task Follow_ReadsEveryLineOnceAcrossRotations()
+    {
+        using TempDirectory dir = new();
+        FlowLogFileOptions options = new() { Directory = dir.Path, MaxFileBytes = 2048, MaxBackups = 1000, ChunkBytes = 256 };
+        FlowLogFileSet set = new(dir.Path, options.FileName);
+        const int total = 600;
+        using CancellationTokenSource cts = new(TestTimeouts.Default);
+        List<string> seen = [];
+
+        Task follow = Task.Run(async () =>
+        {
+            await foreach (string line in FlowLogTail.ReadLinesAsync(set, follow: true, TimeSpan.FromMilliseconds(5), cts.Token))
+            {
+                seen.Add(line);
+                if (seen.Count == total)
+                {
+                    break;
+                }
+            }
+        });
+
+        await using (FlowLogFileWriter writer = new(options, new FlowLogCounters()))
+        {
+            for (int i = 0; i < total; i++)
+            {
+                writer.WriteLine(Encoding.UTF8.GetBytes($"{{\"seq\":{i},\"pad\":\"{new string('b', 60)}\"}}\n"));
+                writer.Flush();
+                if (i % 50 == 0)
+                {
+                    await Task.Delay(2);
+                }
+            }
+        }
+
+        await follow.WaitAsync(TestTimeouts.Default);
+        Assert.Equal(Enumerable.Range(0, total).Select(i => $"{{\"seq\":{i},"), seen.Select(l => l[..(l.IndexOf(',') + 1)]));
+    }
+}
