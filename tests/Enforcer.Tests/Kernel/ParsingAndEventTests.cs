@@ -81,6 +81,17 @@ public sealed class ParsingAndEventTests : IDisposable
     }
 
     [KernelFact]
+    public void Icmpv6PacketTooBig_QuotingAnAllowedFlow_Passes()
+    {
+        Assert.True(In(Packets.Build(Peer6, Pod6, Protocol.Tcp, 31500, 80)));
+        byte[] quoted = Packets.Ipv6(Pod6, Peer6, 6, Packets.L4(Protocol.Tcp, 80, 31500))[14..];
+        byte[] router = IPAddress.Parse("fd00:9::9").GetAddressBytes();
+        Assert.True(In(Packets.Ipv6(new IPAddress(router), Pod6, 58, [2, 0, 0, 0, 0, 0, 0x05, 0x00, .. quoted[..48]])));
+        byte[] unrelated = Packets.Ipv6(Pod6, Peer6, 6, Packets.L4(Protocol.Tcp, 80, 31501))[14..];
+        Assert.False(In(Packets.Ipv6(new IPAddress(router), Pod6, 58, [2, 0, 0, 0, 0, 0, 0x05, 0x00, .. unrelated[..48]])));
+    }
+
+    [KernelFact]
     public void NeighbourDiscovery_AlwaysPasses()
     {
         Assert.True(In(Packets.Build(IPAddress.Parse("fe80::1"), Pod6, Protocol.IcmpV6, 0, 0, icmpType: 135)));
