@@ -165,6 +165,31 @@ public sealed class ParsingAndEventTests : IDisposable
         Assert.True(In(Packets.Build(Peer4, Pod4, Protocol.Tcp, 33001, 80)));
     }
 
+    [KernelFact]
+    public async Task PeriodicLoop_RepairsDrift_OnEachTick()
+    {
+        Microsoft.Extensions.Time.Testing.FakeTimeProvider time = new();
+        using CancellationTokenSource stop = new();
+        Task loop = E.RunPeriodicAsync(TimeSpan.FromMinutes(1), null, time, null, stop.Token);
+        LpmPodState expected = E.ReadProgrammed(_pod)!;
+        uint podId = E.GetPod(_pod)!.PodId;
+        using (var map = new BpfMap<NpaPortKey, uint>(PinnedState.PinnedObjects.Get(Path.Combine(_root.Path, "maps", PinnedState.MapNames.IngressPorts)), "ports"))
+        {
+            foreach (LpmPortKey key in expected.Ports.Keys)
+            {
+                map.Delete(KeyCodec.Port(podId, key));
+            }
+        }
+
+        Assert.NotEqual(expected, E.ReadProgrammed(_pod));
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(SpinWait.SpinUntil(() => expected.Equals(E.ReadProgrammed(_pod)), TestTimeoutsMs), "repaired after one tick");
+        await stop.CancelAsync();
+        await loop.WaitAsync(Npa.Tests.Shared.TestTimeouts.Default);
+    }
+
+    private static int TestTimeoutsMs => (int)Npa.Tests.Shared.TestTimeouts.Short.TotalMilliseconds;
+
     private static byte[] HopByHop(byte next) => [next, 0, 1, 4, 0, 0, 0, 0];
 
     private static byte[] DestOptions(byte next) => [next, 1, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
