@@ -277,9 +277,17 @@ public sealed class NodeEnforcer : IDisposable
             {
                 LpmPodState actual = WithModes(dumped.GetValueOrDefault(entry.PodId) ?? LpmPodState.Open, entry);
                 entry.Programmed = actual;
+                // Without a desired state (adopted after a restart, or never applied), entries and modes stay as they are.
                 LpmPodState desired = entry.Desired ?? actual;
-                (PodMapChanges changes, _) = WriteLocked(entry, desired);
-                if (!changes.IsEmpty)
+                (PodMapChanges changes, _) = WriteLocked(entry, desired, writeModes: entry.Desired is not null);
+                bool stateDrifted = !_podStates.TryLookup(entry.IfIndex, out NpaPodState state) || state.PodId != entry.PodId ||
+                                    state.IngressMode != entry.IngressMode || state.EgressMode != entry.EgressMode;
+                if (stateDrifted)
+                {
+                    WriteState(entry);
+                }
+
+                if (!changes.IsEmpty || stateDrifted)
                 {
                     repairedPods++;
                     repairedEntries += changes.Peers.Count + changes.Ports.Count;
@@ -429,11 +437,11 @@ public sealed class NodeEnforcer : IDisposable
 
     internal BpfFd MapFd(string name) => _pins.Map(name);
 
-    private (PodMapChanges Changes, bool ModesChanged) WriteLocked(PodEntry entry, LpmPodState desired)
+    private (PodMapChanges Changes, bool ModesChanged) WriteLocked(PodEntry entry, LpmPodState desired, bool writeModes = true)
     {
         PodMapChanges changes = PodMapChanges.Compute(desired, entry.Programmed);
-        PodDirectionMode ing = desired.IngressIsolated ? PodDirectionMode.Enforce : PodDirectionMode.Allow;
-        PodDirectionMode egr = desired.EgressIsolated ? PodDirectionMode.Enforce : PodDirectionMode.Allow;
+        PodDirectionMode ing = !writeModes ? entry.IngressMode : desired.IngressIsolated ? PodDirectionMode.Enforce : PodDirectionMode.Allow;
+        PodDirectionMode egr = !writeModes ? entry.EgressMode : desired.EgressIsolated ? PodDirectionMode.Enforce : PodDirectionMode.Allow;
         bool modesChanged = ing != entry.IngressMode || egr != entry.EgressMode;
         try
         {

@@ -148,6 +148,24 @@ public sealed class VerdictTests : IDisposable
     }
 
     [KernelFact]
+    public void Reconcile_KeepsAStrictStartPodClosed_AndRestoresItsStateEntry()
+    {
+        Start(EnforcingMode.Strict);
+        E.Reconcile();
+        Assert.False(In("10.1.0.1", Protocol.Tcp, 80, 48100));
+
+        E.Apply(_pod, Ingress(Allow("10.1.0.0/16", Tcp(80))));
+        using (var pods = new Maps.BpfMap<uint, Maps.NpaPodState>(PinnedState.PinnedObjects.Get(Path.Combine(_root.Path, "maps", PinnedState.MapNames.Pods)), "pods"))
+        {
+            pods.Delete(TestRun.TestIfIndex); // drift: the veth is no longer judged at all
+        }
+
+        Assert.True(In("10.9.0.1", Protocol.Tcp, 80, 48101));
+        Assert.Equal(1, E.Reconcile().PodsRepaired);
+        Assert.False(In("10.9.0.1", Protocol.Tcp, 80, 48102));
+    }
+
+    [KernelFact]
     public void StandardStart_AllowsUntilPoliciesAreProgrammed()
     {
         Start(EnforcingMode.Standard);
