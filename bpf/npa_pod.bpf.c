@@ -167,8 +167,12 @@ static __always_inline int npa_handle(struct __sk_buff *skb, __u8 dir)
 
 	if (parsed == NPA_PARSE_NOT_IP || pkt.always_allow)
 		return TC_ACT_OK;
-	if (parsed != NPA_PARSE_OK)
-		return npa_verdict(skb, dir, 0, &pkt, 0, NPA_REASON_NO_RULE);
+	if (parsed != NPA_PARSE_OK) {
+		/* A truncated or inconsistent IP header: only a direction that allows everything lets it pass. */
+		int open = mode == NPA_MODE_ALLOW || mode == NPA_MODE_STANDARD_START;
+
+		return npa_verdict(skb, dir, open, &pkt, 0, open ? NPA_REASON_NOT_ISOLATED : NPA_REASON_NO_RULE);
+	}
 
 	if (npa_ct_match(pod_id, dir, pkt.family, pkt.protocol, pkt.src, pkt.dst, pkt.src_port, pkt.dst_port) ||
 	    (pkt.icmp_error && npa_ct_match(pod_id, dir, pkt.family, pkt.ct_protocol, pkt.ct_src, pkt.ct_dst,

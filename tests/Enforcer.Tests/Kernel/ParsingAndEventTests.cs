@@ -92,6 +92,17 @@ public sealed class ParsingAndEventTests : IDisposable
     }
 
     [KernelFact]
+    public void MalformedIpHeader_IsDeniedOnlyWhereTheDirectionIsIsolated()
+    {
+        byte[] inbound = Packets.Build(Peer4, Pod4, Protocol.Tcp, 34000, 80);
+        inbound[14] = 0x43; // ihl 3: shorter than an IPv4 header
+        Assert.False(In(inbound));
+        byte[] outbound = Packets.Build(Pod4, Peer4, Protocol.Tcp, 34001, 80);
+        outbound[14] = 0x43;
+        Assert.True(TestRun.Passes(E, Direction.Egress, outbound), "egress is not isolated");
+    }
+
+    [KernelFact]
     public void NeighbourDiscovery_AlwaysPasses()
     {
         Assert.True(In(Packets.Build(IPAddress.Parse("fe80::1"), Pod6, Protocol.IcmpV6, 0, 0, icmpType: 135)));
