@@ -212,18 +212,47 @@ public sealed class NodeEnforcer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(pod);
         ArgumentNullException.ThrowIfNull(policy);
+        return ApplyAll([new KeyValuePair<PodKey, PodPolicy>(pod, policy)])[pod];
+    }
+
+    /// <summary>
+    /// <see cref="Apply"/> for many pods at once (a policy change that touches many pods): each pod is
+    /// written as by Apply, and the conntrack map is swept once for all of them instead of once per pod.
+    /// </summary>
+    public IReadOnlyDictionary<PodKey, ApplyResult> ApplyAll(IEnumerable<KeyValuePair<PodKey, PodPolicy>> policies)
+    {
+        ArgumentNullException.ThrowIfNull(policies);
         lock (_gate)
         {
-            PodEntry entry = _pods.GetValueOrDefault(pod) ??
-                throw new InvalidOperationException($"pod {pod} is not known to the enforcer; call EnsurePod first");
-            LpmPodState desired = LpmCompiler.Compile(policy, RuleIds.GetOrAdd);
-            entry.Desired = desired;
-            bool onlyWidens = OnlyWidens(entry, policy);
-            entry.Policy = policy;
-            (PodMapChanges changes, bool modesChanged) = WriteLocked(entry, desired);
-            int revoked = (changes.IsEmpty && !modesChanged) || onlyWidens ? 0 : RevokeConntrack(entry.PodId, desired);
-            EnforcerLog.PolicyApplied(_logger, pod, changes, revoked);
-            return new ApplyResult(changes.Peers.Count, changes.Ports.Count, modesChanged, revoked);
+            List<(PodEntry Entry, PodMapChanges Changes, bool ModesChanged)> applied = new();
+            Dictionary<uint, LpmPodState> sweep = new();
+            foreach ((PodKey pod, PodPolicy policy) in policies)
+            {
+                PodEntry entry = _pods.GetValueOrDefault(pod) ??
+                    throw new InvalidOperationException($"pod {pod} is not known to the enforcer; call EnsurePod first");
+                LpmPodState desired = LpmCompiler.Compile(policy, RuleIds.GetOrAdd);
+                entry.Desired = desired;
+                bool onlyWidens = OnlyWidens(entry, policy);
+                entry.Policy = policy;
+                (PodMapChanges changes, bool modesChanged) = WriteLocked(entry, desired);
+                if ((!changes.IsEmpty || modesChanged) && !onlyWidens)
+                {
+                    sweep[entry.PodId] = desired;
+                }
+
+                applied.Add((entry, changes, modesChanged));
+            }
+
+            Dictionary<uint, int> revoked = sweep.Count == 0 ? new() : RevokeConntrack(sweep);
+            Dictionary<PodKey, ApplyResult> results = new();
+            foreach ((PodEntry entry, PodMapChanges changes, bool modesChanged) in applied)
+            {
+                int n = revoked.GetValueOrDefault(entry.PodId);
+                EnforcerLog.PolicyApplied(_logger, entry.Key, changes, n);
+                results[entry.Key] = new ApplyResult(changes.Peers.Count, changes.Ports.Count, modesChanged, n);
+            }
+
+            return results;
         }
     }
 
@@ -520,21 +549,22 @@ public sealed class NodeEnforcer : IDisposable
         return true;
     }
 
-    private int RevokeConntrack(uint podId, LpmPodState desired)
+    /// <summary>One pass over the conntrack keys: deletes flows of the given pods that their new state does not allow.</summary>
+    private Dictionary<uint, int> RevokeConntrack(Dictionary<uint, LpmPodState> desiredByPod)
     {
-        int deleted = 0;
-        foreach (KeyValuePair<NpaCtKey, NpaCtValue> ct in _conntrack.Entries())
+        Dictionary<uint, int> deleted = new();
+        foreach (NpaCtKey key in _conntrack.Keys())
         {
-            if (ct.Key.PodId != podId)
+            if (!desiredByPod.TryGetValue(key.PodId, out LpmPodState? desired))
             {
                 continue;
             }
 
-            ConntrackEntry flow = Decode(ct.Key, ct.Value);
+            ConntrackEntry flow = Decode(key, default);
             int port = flow.Protocol is Protocol.Tcp or Protocol.Udp or Protocol.Sctp ? flow.DestinationPort : 0;
-            if (!LpmLookup.Allows(desired, flow.Direction, flow.Peer, (byte)flow.Protocol, port) && _conntrack.Delete(ct.Key))
+            if (!LpmLookup.Allows(desired, flow.Direction, flow.Peer, (byte)flow.Protocol, port) && _conntrack.Delete(key))
             {
-                deleted++;
+                deleted[key.PodId] = deleted.GetValueOrDefault(key.PodId) + 1;
             }
         }
 

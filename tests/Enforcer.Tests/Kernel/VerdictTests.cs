@@ -166,6 +166,28 @@ public sealed class VerdictTests : IDisposable
     }
 
     [KernelFact]
+    public void ApplyAll_RevokesFlowsOfEveryChangedPod()
+    {
+        Start();
+        E.Apply(_pod, Both([Allow("10.1.0.0/16", Tcp(80))], [Allow("10.2.0.0/16", Tcp(443))]));
+        Assert.True(In("10.1.0.1", Protocol.Tcp, 80, 54000));
+        Assert.True(Out("10.2.0.1", Protocol.Tcp, 443, 54001));
+        PodKey other = new("default", "other", "uid-9");
+        E.RegisterUnattached(other, 88, EnforcingMode.Standard);
+
+        IReadOnlyDictionary<PodKey, ApplyResult> results = E.ApplyAll(
+        [
+            new(_pod, Both([Allow("10.1.0.0/16", Tcp(80))], [])),
+            new(other, Ingress(Allow("10.3.0.0/16", Tcp(80)))),
+        ]);
+
+        Assert.Equal(1, results[_pod].ConntrackDeleted);
+        Assert.Equal(0, results[other].ConntrackDeleted);
+        Assert.True(In("10.1.0.1", Protocol.Tcp, 80, 54000));
+        Assert.False(Out("10.2.0.1", Protocol.Tcp, 443, 54001));
+    }
+
+    [KernelFact]
     public void StandardStart_AllowsUntilPoliciesAreProgrammed()
     {
         Start(EnforcingMode.Standard);
