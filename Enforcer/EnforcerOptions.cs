@@ -17,4 +17,7 @@ public sealed record EnforcerOptions
 
     /// <summary>Fall back to tc clsact when the kernel refuses tcx links.</summary>
     public bool AllowTcFallback { get; init; } = true;
+
+    /// <summary>Attach with tc clsact even where tcx works (kernels before 6.6, or coexistence with tc tooling).</summary>
+    public bool PreferTcClsact { get; init; }
 }

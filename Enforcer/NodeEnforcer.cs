@@ -181,7 +181,7 @@ public sealed class NodeEnforcer : IDisposable
             WriteRecord(entry);
             WriteState(entry);
             entry.Attach = PodAttacher.Attach(attachment.NetnsPath, ifIndex, _pins.IngressProgram, _pins.EgressProgram,
-                _pins.LinksDir, entry.PodId, _options.AllowTcFallback);
+                _pins.LinksDir, entry.PodId, _options.AllowTcFallback, _options.PreferTcClsact);
             WriteRecord(entry);
             EnforcerLog.PodEnsured(_logger, pod, attachment.InterfaceName, ifIndex, entry.PodId, entry.Attach, mode);
             return Status(entry);
@@ -218,8 +218,10 @@ public sealed class NodeEnforcer : IDisposable
                 throw new InvalidOperationException($"pod {pod} is not known to the enforcer; call EnsurePod first");
             LpmPodState desired = LpmCompiler.Compile(policy, RuleIds.GetOrAdd);
             entry.Desired = desired;
+            bool onlyWidens = OnlyWidens(entry, policy);
+            entry.Policy = policy;
             (PodMapChanges changes, bool modesChanged) = WriteLocked(entry, desired);
-            int revoked = changes.IsEmpty && !modesChanged ? 0 : RevokeConntrack(entry.PodId, desired);
+            int revoked = (changes.IsEmpty && !modesChanged) || onlyWidens ? 0 : RevokeConntrack(entry.PodId, desired);
             EnforcerLog.PolicyApplied(_logger, pod, changes, revoked);
             return new ApplyResult(changes.Peers.Count, changes.Ports.Count, modesChanged, revoked);
         }
@@ -399,6 +401,7 @@ public sealed class NodeEnforcer : IDisposable
         _ingPorts.Dispose();
         _egrPorts.Dispose();
         _conntrack.Dispose();
+        RuleIds.Dispose();
         _pins.Dispose();
     }
 
@@ -452,6 +455,41 @@ public sealed class NodeEnforcer : IDisposable
         }
 
         return (changes, modesChanged);
+    }
+
+    /// <summary>
+    /// True when the new policy can only allow more than the applied one: every direction keeps its
+    /// isolation or drops it, and keeps every rule. Then no conntrack entry can be revoked and the
+    /// sweep over the conntrack map is skipped.
+    /// </summary>
+    private static bool OnlyWidens(PodEntry entry, PodPolicy next)
+    {
+        if (entry.Policy is not { } previous)
+        {
+            return false;
+        }
+
+        foreach (Direction d in new[] { Direction.Ingress, Direction.Egress })
+        {
+            DirectionPolicy before = previous[d], after = next[d];
+            if (!after.Isolated)
+            {
+                continue;
+            }
+
+            if (!before.Isolated)
+            {
+                return false;
+            }
+
+            HashSet<AllowRule> kept = new(after.Rules);
+            if (!before.Rules.All(kept.Contains))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private int RevokeConntrack(uint podId, LpmPodState desired)
@@ -668,5 +706,8 @@ public sealed class NodeEnforcer : IDisposable
         public LpmPodState Programmed { get; set; } = LpmPodState.Open;
 
         public LpmPodState? Desired { get; set; }
+
+        /// <summary>The policy last applied (null until the first Apply of this process).</summary>
+        public PodPolicy? Policy { get; set; }
     }
 }

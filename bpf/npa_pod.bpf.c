@@ -77,23 +77,23 @@ static __always_inline __u32 npa_rule_lookup(__u32 pod_id, __u8 dir, struct npa_
 	__u32 *set_id;
 
 	if (pkt->family == 4) {
-		struct npa_lpm4_key key = { .prefixlen = 64, .pod_id = pod_id };
+		struct npa_lpm4_key key = {.prefixlen = 64, .pod_id = pod_id};
 
 		__builtin_memcpy(key.addr, dir == NPA_DIR_INGRESS ? pkt->src : pkt->dst, 4);
-		set_id = bpf_map_lookup_elem(dir == NPA_DIR_INGRESS ? (void *)&npa_ing_lpm4_v1 : (void *)&npa_egr_lpm4_v1,
-					     &key);
+		set_id = bpf_map_lookup_elem(
+		    dir == NPA_DIR_INGRESS ? (void *)&npa_ing_lpm4_v1 : (void *)&npa_egr_lpm4_v1, &key);
 	} else {
-		struct npa_lpm6_key key = { .prefixlen = 160, .pod_id = pod_id };
+		struct npa_lpm6_key key = {.prefixlen = 160, .pod_id = pod_id};
 
 		__builtin_memcpy(key.addr, dir == NPA_DIR_INGRESS ? pkt->src : pkt->dst, 16);
-		set_id = bpf_map_lookup_elem(dir == NPA_DIR_INGRESS ? (void *)&npa_ing_lpm6_v1 : (void *)&npa_egr_lpm6_v1,
-					     &key);
+		set_id = bpf_map_lookup_elem(
+		    dir == NPA_DIR_INGRESS ? (void *)&npa_ing_lpm6_v1 : (void *)&npa_egr_lpm6_v1, &key);
 	}
 	if (!set_id || *set_id == 0)
 		return 0;
 
 	void *ports = dir == NPA_DIR_INGRESS ? (void *)&npa_ing_ports_v1 : (void *)&npa_egr_ports_v1;
-	struct npa_port_key pkey = { .prefixlen = 96, .pod_id = pod_id, .set_id = *set_id };
+	struct npa_port_key pkey = {.prefixlen = 96, .pod_id = pod_id, .set_id = *set_id};
 	__u32 *rule;
 
 	pkey.protocol = pkt->protocol;
@@ -199,10 +199,9 @@ static __always_inline int npa_handle(struct __sk_buff *skb, __u8 dir)
 
 	if (allow && !pkt.frag_unknown) {
 		struct npa_ct_key key;
-		struct npa_ct_value val = { .last_seen_ns = bpf_ktime_get_ns(), .rule_id = rule_id, .reason = reason };
+		struct npa_ct_value val = {.last_seen_ns = bpf_ktime_get_ns(), .rule_id = rule_id, .reason = reason};
 
-		npa_ct_fill(&key, pod_id, dir, pkt.family, pkt.protocol, pkt.src, pkt.dst, pkt.src_port,
-			    pkt.dst_port);
+		npa_ct_fill(&key, pod_id, dir, pkt.family, pkt.protocol, pkt.src, pkt.dst, pkt.src_port, pkt.dst_port);
 		bpf_map_update_elem(&npa_ct_v1, &key, &val, BPF_ANY);
 	}
 	return npa_verdict(skb, dir, allow, &pkt, rule_id, reason);

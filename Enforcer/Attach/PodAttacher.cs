@@ -25,8 +25,17 @@ internal static unsafe class PodAttacher
     public static string EgressLinkPin(string linksDir, uint podId) => Path.Combine(linksDir, $"pod-{podId}-egress");
 
     /// <summary>Attaches (or keeps a valid existing attachment) and returns how.</summary>
-    public static AttachKind Attach(string? netnsPath, uint ifIndex, BpfFd ingressProg, BpfFd egressProg, string linksDir, uint podId, bool allowTcFallback)
+    public static AttachKind Attach(string? netnsPath, uint ifIndex, BpfFd ingressProg, BpfFd egressProg, string linksDir, uint podId, bool allowTcFallback, bool preferTc = false)
     {
+        if (preferTc)
+        {
+            return NetnsThread.Run(netnsPath, () =>
+            {
+                AttachTc(ifIndex, ingressProg, egressProg);
+                return AttachKind.TcClsact;
+            });
+        }
+
         string ingPin = IngressLinkPin(linksDir, podId);
         string egrPin = EgressLinkPin(linksDir, podId);
         if (LinkValid(ingPin, ifIndex) && LinkValid(egrPin, ifIndex))

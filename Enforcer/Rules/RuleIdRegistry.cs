@@ -12,7 +12,7 @@ namespace Npa.Enforcer.Rules;
 /// serialised <see cref="RuleRef"/>), so ids stay the same across restarts and any process that opens
 /// the pins can name the rule behind a flow. Ids are never reused while pinned.
 /// </summary>
-public sealed class RuleIdRegistry : IRuleNameLookup
+public sealed class RuleIdRegistry : IRuleNameLookup, IDisposable
 {
     private const char Sep = '\u001f';
     private readonly object _gate = new();
@@ -39,6 +39,13 @@ public sealed class RuleIdRegistry : IRuleNameLookup
             }
         }
     }
+
+    /// <summary>
+    /// The registry pinned under an enforcer root, for another process (a flow-log reader) that names
+    /// rules; ids added later by the agent are read on demand when an id is not known yet.
+    /// </summary>
+    public static RuleIdRegistry OpenPinned(string root = "/sys/fs/bpf/npa") =>
+        new(new BpfMap<uint, NpaRuleName>(PinnedState.PinnedObjects.Get(Path.Combine(root, "maps", PinnedState.MapNames.RuleNames)), PinnedState.MapNames.RuleNames));
 
     /// <summary>An in-memory registry (offline tools and tests).</summary>
     public static RuleIdRegistry InMemory() => new(null);
@@ -85,6 +92,15 @@ public sealed class RuleIdRegistry : IRuleNameLookup
             if (_rules.TryGetValue(ruleId, out RuleRef? r))
             {
                 rule = r;
+                return true;
+            }
+
+            // Another process (the agent) may have added it since this registry was read.
+            if (ruleId != 0 && _map is not null && _map.TryLookup(ruleId, out NpaRuleName stored) && TryDecode(Text(stored), out RuleRef? added))
+            {
+                _rules[ruleId] = added!;
+                _ids[Encode(added!)] = ruleId;
+                rule = added!;
                 return true;
             }
         }
@@ -140,5 +156,5 @@ public sealed class RuleIdRegistry : IRuleNameLookup
         return Encoding.UTF8.GetString(end < 0 ? span : span[..end]);
     }
 
-    internal static void Check(int result, string op) => BpfException.Check(result, op);
+    public void Dispose() => _map?.Dispose();
 }

@@ -222,10 +222,26 @@ public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
         await _setupRetry.ExecuteAsync(
             async token =>
             {
-                IReadOnlyList<string> groups = await _client.DescribeLogGroupsAsync(_options.LogGroupName, token).ConfigureAwait(false);
-                if (!groups.Contains(_options.LogGroupName, StringComparer.Ordinal))
+                bool exists;
+                try
                 {
-                    await IgnoreAlreadyExists(_client.CreateLogGroupAsync(_options.LogGroupName, token)).ConfigureAwait(false);
+                    exists = (await _client.DescribeLogGroupsAsync(_options.LogGroupName, token).ConfigureAwait(false)).Contains(_options.LogGroupName, StringComparer.Ordinal);
+                }
+                catch (CloudWatchLogsException ex) when (ex.ErrorType == "AccessDeniedException")
+                {
+                    exists = false; // a role may create and write without listing: try creating
+                }
+
+                if (!exists)
+                {
+                    try
+                    {
+                        await IgnoreAlreadyExists(_client.CreateLogGroupAsync(_options.LogGroupName, token)).ConfigureAwait(false);
+                    }
+                    catch (CloudWatchLogsException ex) when (ex.ErrorType == "AccessDeniedException")
+                    {
+                        // the group may exist and the role only write to it: the stream call will tell
+                    }
                 }
 
                 await IgnoreAlreadyExists(_client.CreateLogStreamAsync(_options.LogGroupName, _options.LogStreamName, token)).ConfigureAwait(false);

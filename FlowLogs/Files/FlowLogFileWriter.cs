@@ -149,6 +149,11 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
 
         try
         {
+            if (_stream is not null && !File.Exists(_files.CurrentPath))
+            {
+                CloseQuietly(); // removed or moved by someone else: start a new file rather than write into the void
+            }
+
             EnsureOpen();
             while (!remaining.IsEmpty)
             {
@@ -235,10 +240,14 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
         }
 
         _lastStamp = stamp;
-        File.Move(_files.CurrentPath, backup);
-        _counters.AddRotation();
-        FlowLogsLog.FileRotated(_logger, backup);
-        PruneBackups();
+        if (File.Exists(_files.CurrentPath))
+        {
+            File.Move(_files.CurrentPath, backup);
+            _counters.AddRotation();
+            FlowLogsLog.FileRotated(_logger, backup);
+            PruneBackups();
+        }
+
         EnsureOpen();
     }
 

@@ -126,9 +126,17 @@ public sealed class FlowLogPipeline
 
     private void Emit(in FlowRecord record)
     {
+        _counters.AddLinesFormatted();
+        if (_cloudWatch is null && _file is not null)
+        {
+            // Only the file: format straight into its chunk, no copy.
+            _formatter.Format(record, _file.LineBuffer);
+            _file.CommitLine();
+            return;
+        }
+
         _line.ResetWrittenCount();
         _formatter.Format(record, _line);
-        _counters.AddLinesFormatted();
         ReadOnlySpan<byte> line = _line.WrittenSpan;
         _file?.WriteLine(line);
         _cloudWatch?.Enqueue(record.Timestamp, line);

@@ -7,6 +7,9 @@ internal static class VerbCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return AgentVerb.Create();
+        yield return ControllerVerb.Create();
+        yield return ReplayVerb.Create();
         yield return MatrixVerb.Create();
         yield return ExplainVerb.Create();
         yield return LabVerb.Create();

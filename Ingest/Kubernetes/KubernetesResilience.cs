@@ -33,10 +33,11 @@ public static class KubernetesResilience
 
     /// <summary>
     /// A watch keeps going whatever the failure (a missing CRD or RBAC rule may be fixed while the
-    /// agent runs), except for cancellation and 410 Gone, which the informer handles itself.
+    /// agent runs), except for 410 Gone, which the informer handles itself, a closed event channel
+    /// (the consumer stopped) and cancellation (checked by the pipeline's predicate).
     /// </summary>
     public static bool ShouldRetryWatch(Exception e) =>
-        !(e is ApiStatusException { IsGone: true }) && e is not WatchExpiredException;
+        !(e is ApiStatusException { IsGone: true }) && e is not WatchExpiredException && e is not System.Threading.Channels.ChannelClosedException;
 
     public static ResiliencePipeline BuildWatchPipeline(InformerOptions options, TimeProvider time, ILogger logger, string what)
     {

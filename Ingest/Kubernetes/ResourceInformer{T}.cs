@@ -122,6 +122,11 @@ public sealed class ResourceInformer<T> : IResourceInformer
                         },
                         cancellationToken).ConfigureAwait(false);
                 }
+                catch (ChannelClosedException)
+                {
+                    // The consumer is gone: nothing more to report to.
+                    break;
+                }
                 catch (Exception e) when (e is WatchExpiredException || e is ApiStatusException { IsGone: true })
                 {
                     Counters.Expired++;
@@ -415,7 +420,17 @@ public sealed class ResourceInformer<T> : IResourceInformer
             return; // Unchanged since we last saw it (a relist of an object we hold).
         }
 
-        TranslationResult<T> result = _descriptor.Translate(obj, source);
+        TranslationResult<T> result;
+        try
+        {
+            result = _descriptor.Translate(obj, source);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A translator bug must not stall the watch on this line forever: reject the object.
+            result = new TranslationResult<T>(null, [Diagnostic.Error(_descriptor.Kind.ToString(), key.Namespace, key.Name, "", $"could not be translated ({source}): {e.Message}")]);
+        }
+
         if (result.Value is null)
         {
             Counters.Rejected++;

@@ -67,6 +67,36 @@ internal sealed class FieldErrors(string kind, string? ns, string name)
         return null;
     }
 
+    /// <summary>
+    /// Adds the address in <paramref name="text"/> to <paramref name="into"/> unless it is already there.
+    /// Absent (null or empty) is fine; anything but a bare IP address is an error. IPv4-mapped IPv6
+    /// addresses are kept as IPv4. <paramref name="ignore"/> names a literal meaning "no address" (a
+    /// headless Service's "None").
+    /// </summary>
+    public void AddAddress(string? text, string field, List<System.Net.IPAddress> into, string? ignore = null)
+    {
+        if (string.IsNullOrEmpty(text) || text == ignore)
+        {
+            return;
+        }
+
+        if (!System.Net.IPAddress.TryParse(text, out System.Net.IPAddress? ip) || text.Contains('/', StringComparison.Ordinal))
+        {
+            Error(field, $"'{text}' is not a valid IP address");
+            return;
+        }
+
+        if (ip.IsIPv4MappedToIPv6)
+        {
+            ip = ip.MapToIPv4();
+        }
+
+        if (!into.Contains(ip))
+        {
+            into.Add(ip);
+        }
+    }
+
     public bool? OptionalBool(JsonNode? node, string field)
     {
         if (node is null)

@@ -68,36 +68,12 @@ public static class PodTranslator
         }
 
         List<IPAddress> ips = [];
-        void AddIp(string? text, string field)
-        {
-            if (string.IsNullOrEmpty(text))
-            {
-                return;
-            }
-
-            if (!IPAddress.TryParse(text, out IPAddress? ip) || text.Contains('/', StringComparison.Ordinal))
-            {
-                errors.Error(field, $"'{text}' is not a valid IP address");
-                return;
-            }
-
-            if (ip.IsIPv4MappedToIPv6)
-            {
-                ip = ip.MapToIPv4();
-            }
-
-            if (!ips.Contains(ip))
-            {
-                ips.Add(ip);
-            }
-        }
-
-        AddIp(errors.OptionalString(status["podIP"], "status.podIP"), "status.podIP");
+        errors.AddAddress(errors.OptionalString(status["podIP"], "status.podIP"), "status.podIP", ips);
         JsonArray? podIps = errors.OptionalArray(status["podIPs"], "status.podIPs");
         for (int i = 0; podIps is not null && i < podIps.Count; i++)
         {
             JsonObject? entry = errors.OptionalObject(podIps[i], $"status.podIPs[{i}]");
-            AddIp(entry is null ? null : errors.OptionalString(entry["ip"], $"status.podIPs[{i}].ip"), $"status.podIPs[{i}].ip");
+            errors.AddAddress(entry is null ? null : errors.OptionalString(entry["ip"], $"status.podIPs[{i}].ip"), $"status.podIPs[{i}].ip", ips);
         }
 
         if (ips.Count(ip => ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) > 1 ||

@@ -20,30 +20,11 @@ public static class ServiceTranslator
         FieldErrors errors = new(meta.Kind, meta.Namespace, meta.Name);
         JsonObject spec = errors.OptionalObject(obj["spec"], "spec") ?? [];
         List<IPAddress> clusterIps = [];
-        void AddIp(string? text, string field)
-        {
-            if (string.IsNullOrEmpty(text) || text == "None")
-            {
-                return;
-            }
-
-            if (!IPAddress.TryParse(text, out IPAddress? ip))
-            {
-                errors.Error(field, $"'{text}' is not a valid IP address");
-                return;
-            }
-
-            if (!clusterIps.Contains(ip))
-            {
-                clusterIps.Add(ip);
-            }
-        }
-
-        AddIp(errors.OptionalString(spec["clusterIP"], "spec.clusterIP"), "spec.clusterIP");
+        errors.AddAddress(errors.OptionalString(spec["clusterIP"], "spec.clusterIP"), "spec.clusterIP", clusterIps, ignore: "None");
         JsonArray? ipList = errors.OptionalArray(spec["clusterIPs"], "spec.clusterIPs");
         for (int i = 0; ipList is not null && i < ipList.Count; i++)
         {
-            AddIp(errors.OptionalString(ipList[i], $"spec.clusterIPs[{i}]"), $"spec.clusterIPs[{i}]");
+            errors.AddAddress(errors.OptionalString(ipList[i], $"spec.clusterIPs[{i}]"), $"spec.clusterIPs[{i}]", clusterIps, ignore: "None");
         }
 
         // An empty selector is omitted on the wire, so it means "no selector" (endpoints managed by hand).

@@ -10,6 +10,7 @@ namespace Npa.Resolver.MapState;
 public sealed record AllowRule(IpPrefix Cidr, IReadOnlyList<IpPrefix> Except, L4Match Ports, RuleRef Source)
 {
     public bool Equals(AllowRule? other) =>
+        ReferenceEquals(this, other) ||
         other is not null && Cidr == other.Cidr && Except.SequenceEqual(other.Except) &&
         Ports == other.Ports && Source == other.Source;
 

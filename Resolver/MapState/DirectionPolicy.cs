@@ -11,7 +11,7 @@ public sealed record DirectionPolicy(bool Isolated, IReadOnlyList<AllowRule> Rul
     public static DirectionPolicy Open { get; } = new(false, Array.Empty<AllowRule>(), Array.Empty<ObjectRef>());
 
     public bool Equals(DirectionPolicy? other) =>
-        other is not null && Isolated == other.Isolated && Rules.SequenceEqual(other.Rules) &&
+        other is not null && Isolated == other.Isolated && (ReferenceEquals(Rules, other.Rules) || Rules.SequenceEqual(other.Rules)) &&
         IsolatingPolicies.SequenceEqual(other.IsolatingPolicies);
 
     public override int GetHashCode() => HashCode.Combine(Isolated, Rules.Count);

@@ -85,7 +85,32 @@ public readonly record struct IpPrefix
             address = address.MapToIPv4();
         }
 
-        return address.AddressFamily == Address.AddressFamily && Mask(address, Length).Equals(Address);
+        if (address.AddressFamily != Address.AddressFamily)
+        {
+            return false;
+        }
+
+        Span<byte> candidate = stackalloc byte[16];
+        Span<byte> network = stackalloc byte[16];
+        if (!address.TryWriteBytes(candidate, out int size) || !Address.TryWriteBytes(network, out _))
+        {
+            return false;
+        }
+
+        int full = Length / 8;
+        if (!candidate[..full].SequenceEqual(network[..full]))
+        {
+            return false;
+        }
+
+        int rest = Length % 8;
+        if (rest == 0 || full >= size)
+        {
+            return true;
+        }
+
+        byte mask = (byte)(0xFF << (8 - rest));
+        return (candidate[full] & mask) == network[full];
     }
 
     /// <summary>True when every address of <paramref name="other"/> lies inside this prefix.</summary>

@@ -48,6 +48,36 @@ internal sealed class ConcatList<T> : IReadOnlyList<T>
         }
     }
 
+    /// <summary>True when both lists hold the same elements; lists built from the same parts compare by reference, part by part.</summary>
+    public static bool SameElements(IReadOnlyList<T> a, IReadOnlyList<T> b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        if (a is ConcatList<T> x && b is ConcatList<T> y && x._parts.Length == y._parts.Length)
+        {
+            bool same = true;
+            for (int i = 0; same && i < x._parts.Length; i++)
+            {
+                same = ReferenceEquals(x._parts[i], y._parts[i]);
+            }
+
+            if (same)
+            {
+                return true;
+            }
+        }
+
+        return a.SequenceEqual(b);
+    }
+
     /// <summary>The parts joined; a single non-empty part is returned as it is.</summary>
     public static IReadOnlyList<T> Of(List<IReadOnlyList<T>> parts)
     {

@@ -33,8 +33,16 @@ public static class NamedPortResolver
         ArgumentNullException.ThrowIfNull(servicePort);
         if (servicePort.TargetPortName is not null)
         {
-            IReadOnlyList<int> ports = Resolve(pod, servicePort.TargetPortName, servicePort.Protocol);
-            return ports.Count == 0 ? null : ports[0];
+            int? lowest = null;
+            foreach (ContainerPort port in pod.Ports)
+            {
+                if (port.Name == servicePort.TargetPortName && port.Protocol == servicePort.Protocol && (lowest is null || port.Port < lowest))
+                {
+                    lowest = port.Port;
+                }
+            }
+
+            return lowest;
         }
 
         return servicePort.TargetPort ?? servicePort.Port;

@@ -1,3 +1,4 @@
+using System.Text;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
 
@@ -28,6 +29,10 @@ internal sealed class ResolvedRule
 
     public IReadOnlyList<PolicyPort> NamedPorts { get; }
 
+    /// <summary>
+    /// The entries of this rule for one selected pod. Pods that resolve the rule's named ports to the
+    /// same numbers share one list.
+    /// </summary>
     public IReadOnlyList<AllowRule> RulesFor(PodInfo target)
     {
         if (NamedPorts.Count == 0 || NamedPortPeers.Count == 0)
@@ -35,20 +40,38 @@ internal sealed class ResolvedRule
             return Shared;
         }
 
+        IReadOnlyList<int>[] numbers = new IReadOnlyList<int>[NamedPorts.Count];
+        StringBuilder key = new();
+        for (int i = 0; i < numbers.Length; i++)
+        {
+            numbers[i] = NamedPortResolver.Resolve(target, NamedPorts[i].NamedPort!, NamedPorts[i].Protocol);
+            key.AppendJoin(',', numbers[i]).Append('|');
+        }
+
+        _perNumbers ??= new Dictionary<string, IReadOnlyList<AllowRule>>(StringComparer.Ordinal);
+        if (_perNumbers.TryGetValue(key.ToString(), out IReadOnlyList<AllowRule>? cached))
+        {
+            return cached;
+        }
+
         List<AllowRule> rules = new(Shared);
         foreach (PeerBlock block in NamedPortPeers)
         {
-            foreach (PolicyPort port in NamedPorts)
+            for (int i = 0; i < numbers.Length; i++)
             {
-                foreach (int number in NamedPortResolver.Resolve(target, port.NamedPort!, port.Protocol))
+                foreach (int number in numbers[i])
                 {
-                    rules.Add(new AllowRule(block.Cidr, block.Except, L4Match.Single(port.Protocol, number), block.Source));
+                    rules.Add(new AllowRule(block.Cidr, block.Except, L4Match.Single(NamedPorts[i].Protocol, number), block.Source));
                 }
             }
         }
 
-        return rules;
+        IReadOnlyList<AllowRule> result = rules.Count == Shared.Count ? Shared : rules;
+        _perNumbers[key.ToString()] = result;
+        return result;
     }
+
+    private Dictionary<string, IReadOnlyList<AllowRule>>? _perNumbers;
 }
 
 /// <summary>Both directions of one policy, resolved; a direction missing from policyTypes has no rules.</summary>

@@ -16,6 +16,7 @@ public sealed class ResolverState
     private readonly SelectorCache _cache;
     private readonly Dictionary<ObjectRef, PolicyResolution> _resolutions = new();
     private readonly SortedDictionary<ObjectRef, PodPolicy> _podPolicies = new();
+    private readonly PeerIndex _peers = new();
 
     public ResolverState()
     {
@@ -61,6 +62,7 @@ public sealed class ResolverState
 
         foreach (NetworkPolicySpec policy in state._index.Policies)
         {
+            state._peers.Add(policy);
             state._resolutions[policy.Ref] = RuleResolver.Resolve(policy, state._index, state._cache);
         }
 
@@ -116,10 +118,17 @@ public sealed class ResolverState
                     return PodPolicyChanges.None;
                 }
 
-                AddPoliciesDependingOn(old, policies);
-                AddPoliciesDependingOn(pod, policies);
+                if (old is null)
+                {
+                    AddPoliciesDependingOn(pod, policies);
+                }
+                else
+                {
+                    AddPoliciesAffectedByChange(old, pod, policies);
+                }
+
                 _index.Upsert(pod);
-                _cache.Clear();
+                _cache.InvalidatePodsOf(pod.Namespace);
                 targets.Add(pod.Ref);
                 break;
             }
@@ -134,7 +143,7 @@ public sealed class ResolverState
 
                 AddPoliciesDependingOn(old, policies);
                 _index.RemovePod(podRef);
-                _cache.Clear();
+                _cache.InvalidatePodsOf(podRef.Namespace);
                 targets.Add(podRef);
                 break;
             }
@@ -158,9 +167,11 @@ public sealed class ResolverState
                 if (old is not null)
                 {
                     targets.UnionWith(_index.TargetsOf(old).Select(p => p.Ref));
+                    _peers.Remove(old);
                 }
 
                 _index.Upsert(policy);
+                _peers.Add(policy);
                 policies.Add(policy.Ref);
                 break;
             }
@@ -174,6 +185,7 @@ public sealed class ResolverState
                 }
 
                 _resolutions.Remove(policyRef);
+                _peers.Remove(old);
                 targets.UnionWith(_index.TargetsOf(old).Select(p => p.Ref));
                 break;
             }
@@ -219,7 +231,14 @@ public sealed class ResolverState
                 continue;
             }
 
-            _resolutions[policyRef] = RuleResolver.Resolve(policy, _index, _cache);
+            PolicyResolution resolved = RuleResolver.Resolve(policy, _index, _cache);
+            if (_resolutions.TryGetValue(policyRef, out PolicyResolution? previous) && ReferenceEquals(previous.Policy, policy) && SameRules(previous, resolved))
+            {
+                // Re-resolving gave the same entries: the pods it selects keep their policy (and their shared lists).
+                continue;
+            }
+
+            _resolutions[policyRef] = resolved;
             targets.UnionWith(_index.TargetsOf(policy).Select(p => p.Ref));
         }
 
@@ -244,7 +263,7 @@ public sealed class ResolverState
             }
 
             PodPolicy updated = Build(pod);
-            if (!_podPolicies.TryGetValue(target, out PodPolicy? current) || !current.Equals(updated))
+            if (!_podPolicies.TryGetValue(target, out PodPolicy? current) || !Same(current, updated))
             {
                 _podPolicies[target] = updated;
                 changed.Add(updated);
@@ -265,15 +284,12 @@ public sealed class ResolverState
         }
 
         _cache.Clear();
-        foreach (NetworkPolicySpec policy in _index.Policies)
+        foreach (PeerUse use in _peers.CrossNamespace)
         {
-            foreach (PolicyPeer peer in PeersInUse(policy))
+            LabelSelector selector = use.Peer.NamespaceSelector!;
+            if (selector.Matches(before) != selector.Matches(after))
             {
-                if (peer.NamespaceSelector is not null && (peer.NamespaceSelector.Matches(before) || peer.NamespaceSelector.Matches(after)))
-                {
-                    policies.Add(policy.Ref);
-                    break;
-                }
+                policies.UnionWith(use.Policies);
             }
         }
     }
@@ -286,13 +302,145 @@ public sealed class ResolverState
         }
 
         IReadOnlyDictionary<string, string> nsLabels = _index.LabelsOfNamespace(pod.Namespace);
-        foreach (NetworkPolicySpec policy in _index.Policies)
+        foreach (PeerUse use in _peers.CandidatesFor(pod.Namespace))
         {
-            if (!policies.Contains(policy.Ref) && DependsOnPod(policy, pod, nsLabels))
+            if (PeerMatcher.SelectsPod(use.Peer, use.PolicyNamespace, pod, nsLabels))
             {
-                policies.Add(policy.Ref);
+                policies.UnionWith(use.Policies);
             }
         }
+
+        foreach (ObjectRef policyRef in _peers.AddressPolicies)
+        {
+            if (!policies.Contains(policyRef) && _index.GetPolicy(policyRef) is { } policy && DependsOnPod(policy, pod, nsLabels))
+            {
+                policies.Add(policyRef);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Policies whose resolved rules may differ between two versions of a pod: a peer selects one
+    /// version and not the other; or a peer involves the pod and its addresses or ports changed; or an
+    /// egress rule involving the pod allows the target port of a Service the pod joined or left. A label
+    /// change that moves the pod in or out of no peer touches no policy.
+    /// </summary>
+    private void AddPoliciesAffectedByChange(PodInfo old, PodInfo updated, HashSet<ObjectRef> policies)
+    {
+        IReadOnlyDictionary<string, string> nsLabels = _index.LabelsOfNamespace(updated.Namespace);
+        bool addressing = !old.Ips.SequenceEqual(updated.Ips) || !old.Ports.SequenceEqual(updated.Ports) || old.HostNetwork != updated.HostNetwork;
+        ServiceInfo[] joinedOrLeft = _index.ServicesIn(updated.Namespace).Where(s => BacksService(s, old) != BacksService(s, updated)).ToArray();
+        foreach (PeerUse use in _peers.CandidatesFor(updated.Namespace))
+        {
+            bool before = PeerMatcher.SelectsPod(use.Peer, use.PolicyNamespace, old, nsLabels);
+            bool after = PeerMatcher.SelectsPod(use.Peer, use.PolicyNamespace, updated, nsLabels);
+            if (!before && !after)
+            {
+                continue;
+            }
+
+            foreach (ObjectRef policyRef in use.Policies)
+            {
+                if (!policies.Contains(policyRef) &&
+                    (addressing || before != after ||
+                     (joinedOrLeft.Length > 0 && ServiceEntriesMayChange(_index.GetPolicy(policyRef)!, old, updated, nsLabels, joinedOrLeft))))
+                {
+                    policies.Add(policyRef);
+                }
+            }
+        }
+
+        foreach (ObjectRef policyRef in _peers.AddressPolicies)
+        {
+            if (policies.Contains(policyRef) || _index.GetPolicy(policyRef) is not { } policy ||
+                !(DependsOnPod(policy, old, nsLabels) || DependsOnPod(policy, updated, nsLabels)))
+            {
+                continue;
+            }
+
+            if (addressing || !PeerSetsEqual(policy, old, updated, nsLabels) ||
+                (joinedOrLeft.Length > 0 && ServiceEntriesMayChange(policy, old, updated, nsLabels, joinedOrLeft)))
+            {
+                policies.Add(policyRef);
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when an egress rule whose peers involve the pod lets traffic reach, on either version of the
+    /// pod, the target port of one of <paramref name="services"/>: only then can its cluster-IP entries change.
+    /// </summary>
+    private static bool ServiceEntriesMayChange(NetworkPolicySpec policy, PodInfo old, PodInfo updated,
+        IReadOnlyDictionary<string, string> nsLabels, ServiceInfo[] services)
+    {
+        if ((policy.PolicyTypes & PolicyTypes.Egress) == 0)
+        {
+            return false;
+        }
+
+        foreach (PolicyRule rule in policy.Egress)
+        {
+            if (!Involves(rule, policy.Namespace, old, nsLabels) && !Involves(rule, policy.Namespace, updated, nsLabels))
+            {
+                continue;
+            }
+
+            foreach (ServiceInfo service in services)
+            {
+                foreach (ServicePort sp in service.Ports)
+                {
+                    if ((NamedPortResolver.TargetOn(sp, old) is int a && RuleResolver.PortsAllow(rule, old, sp.Protocol, a)) ||
+                        (NamedPortResolver.TargetOn(sp, updated) is int b && RuleResolver.PortsAllow(rule, updated, sp.Protocol, b)))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Involves(PolicyRule rule, string policyNamespace, PodInfo pod, IReadOnlyDictionary<string, string> nsLabels)
+    {
+        foreach (PolicyPeer peer in rule.Peers)
+        {
+            if (peer.IpBlock is not null)
+            {
+                foreach (System.Net.IPAddress ip in pod.Ips)
+                {
+                    if (peer.IpBlock.Cidr.Contains(ip))
+                    {
+                        return true;
+                    }
+                }
+            }
+            else if (PeerMatcher.SelectsPod(peer, policyNamespace, pod, nsLabels))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool BacksService(ServiceInfo service, PodInfo pod) =>
+        service.Selector is { Count: > 0 } selector && pod.Ips.Count > 0 &&
+        selector.All(kv => pod.Labels.TryGetValue(kv.Key, out string? v) && v == kv.Value);
+
+    /// <summary>True when every peer of the policy selects both versions of the pod or neither.</summary>
+    private static bool PeerSetsEqual(NetworkPolicySpec policy, PodInfo old, PodInfo updated, IReadOnlyDictionary<string, string> nsLabels)
+    {
+        foreach (PolicyPeer peer in PeersInUse(policy))
+        {
+            if (peer.IpBlock is null &&
+                PeerMatcher.SelectsPod(peer, policy.Namespace, old, nsLabels) != PeerMatcher.SelectsPod(peer, policy.Namespace, updated, nsLabels))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void AddPoliciesBehindService(ServiceInfo? service, HashSet<ObjectRef> policies)
@@ -417,6 +565,45 @@ public sealed class ResolverState
 
         static DirectionPolicy Direction(List<ObjectRef> isolating, List<IReadOnlyList<AllowRule>> rules) =>
             isolating.Count == 0 ? DirectionPolicy.Open : new DirectionPolicy(true, ConcatList<AllowRule>.Of(rules), isolating);
+    }
+
+    /// <summary><see cref="PodPolicy.Equals(PodPolicy?)"/>, faster when both share their rule lists.</summary>
+    private static bool Same(PodPolicy a, PodPolicy b) =>
+        a.Pod == b.Pod && a.PodIps.SequenceEqual(b.PodIps) && Same(a.Ingress, b.Ingress) && Same(a.Egress, b.Egress);
+
+    private static bool Same(DirectionPolicy a, DirectionPolicy b) =>
+        a.Isolated == b.Isolated && a.IsolatingPolicies.SequenceEqual(b.IsolatingPolicies) && ConcatList<AllowRule>.SameElements(a.Rules, b.Rules);
+
+    private static bool SameRules(PolicyResolution a, PolicyResolution b) =>
+        SameRules(a.Ingress, b.Ingress) && SameRules(a.Egress, b.Egress);
+
+    private static bool SameRules(ResolvedRule[] a, ResolvedRule[] b)
+    {
+        if (a.Length != b.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (!a[i].Shared.SequenceEqual(b[i].Shared) || !a[i].NamedPorts.SequenceEqual(b[i].NamedPorts) ||
+                a[i].NamedPortPeers.Count != b[i].NamedPortPeers.Count)
+            {
+                return false;
+            }
+
+            for (int j = 0; j < a[i].NamedPortPeers.Count; j++)
+            {
+                PeerBlock x = a[i].NamedPortPeers[j];
+                PeerBlock y = b[i].NamedPortPeers[j];
+                if (x.Cidr != y.Cidr || x.Source != y.Source || !x.Except.SequenceEqual(y.Except))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     private static bool SameLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>

@@ -123,7 +123,7 @@ internal static class RuleResolver
                         // A named port only means something on a pod: resolve it on every pod the block covers.
                         foreach (PodInfo pod in cache.PodsWithIps())
                         {
-                            AddNamedEgress(shared, pod, named, source, ip => InBlock(cidrs, except, ip));
+                            AddNamedEgress(shared, pod, named, source, cache, ip => InBlock(cidrs, except, ip));
                         }
                     }
 
@@ -142,7 +142,7 @@ internal static class RuleResolver
             {
                 foreach (IPAddress ip in pod.Ips)
                 {
-                    IpPrefix host = IpPrefix.Host(ip);
+                    IpPrefix host = cache.HostOf(ip);
                     foreach (L4Match m in numeric)
                     {
                         shared.Add(new AllowRule(host, [], m, source));
@@ -156,7 +156,7 @@ internal static class RuleResolver
 
                 if (named.Length > 0 && direction == Direction.Egress)
                 {
-                    AddNamedEgress(shared, pod, named, source, _ => true);
+                    AddNamedEgress(shared, pod, named, source, cache, _ => true);
                 }
             }
 
@@ -173,7 +173,7 @@ internal static class RuleResolver
         return new ResolvedRule(shared, namedPeers, direction == Direction.Ingress ? named : []);
     }
 
-    private static void AddNamedEgress(List<AllowRule> rules, PodInfo pod, PolicyPort[] named, RuleRef source, Func<IPAddress, bool> ipAllowed)
+    private static void AddNamedEgress(List<AllowRule> rules, PodInfo pod, PolicyPort[] named, RuleRef source, SelectorCache cache, Func<IPAddress, bool> ipAllowed)
     {
         foreach (IPAddress ip in pod.Ips)
         {
@@ -186,7 +186,7 @@ internal static class RuleResolver
             {
                 foreach (int number in NamedPortResolver.Resolve(pod, port.NamedPort!, port.Protocol))
                 {
-                    rules.Add(new AllowRule(IpPrefix.Host(ip), [], L4Match.Single(port.Protocol, number), source));
+                    rules.Add(new AllowRule(cache.HostOf(ip), [], L4Match.Single(port.Protocol, number), source));
                 }
             }
         }

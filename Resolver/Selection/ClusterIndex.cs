@@ -102,8 +102,21 @@ public sealed class ClusterIndex
             return [];
         }
 
-        return PodsIn(service.Namespace).Where(p => p.Ips.Count > 0 && service.Selector.All(kv =>
-            p.Labels.TryGetValue(kv.Key, out string? v) && v == kv.Value));
+        IReadOnlyDictionary<string, string> selector = service.Selector;
+        return PodsIn(service.Namespace).Where(p => p.Ips.Count > 0 && Backs(selector, p));
+
+        static bool Backs(IReadOnlyDictionary<string, string> selector, PodInfo pod)
+        {
+            foreach (KeyValuePair<string, string> kv in selector)
+            {
+                if (!pod.Labels.TryGetValue(kv.Key, out string? v) || v != kv.Value)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
     }
 
     /// <summary>Adds or replaces a pod; returns the previous version.</summary>

@@ -31,9 +31,9 @@
 #define NPA_EVENTS_BYTES (4 * 1024 * 1024)
 
 enum npa_mode {
-	NPA_MODE_UNKNOWN = 0,        /* treated as deny */
-	NPA_MODE_ALLOW = 1,          /* no policy isolates this direction */
-	NPA_MODE_ENFORCE = 2,        /* isolated: only what a rule allows */
+	NPA_MODE_UNKNOWN = 0,	     /* treated as deny */
+	NPA_MODE_ALLOW = 1,	     /* no policy isolates this direction */
+	NPA_MODE_ENFORCE = 2,	     /* isolated: only what a rule allows */
 	NPA_MODE_STRICT_START = 3,   /* strict mode, policies not yet programmed: deny */
 	NPA_MODE_STANDARD_START = 4, /* standard mode, policies not yet programmed: allow */
 };
@@ -61,7 +61,7 @@ struct npa_pod_state {
 struct npa_lpm4_key {
 	__u32 prefixlen; /* 32 (pod_id) + CIDR length */
 	__u32 pod_id;
-	__u8 addr[4];    /* network order */
+	__u8 addr[4]; /* network order */
 };
 
 struct npa_lpm6_key {
@@ -74,16 +74,16 @@ struct npa_port_key {
 	__u32 prefixlen; /* 72 for any protocol; 80 + port bits for a protocol */
 	__u32 pod_id;
 	__u32 set_id;
-	__u8 protocol;   /* 0 = any protocol */
-	__u8 pad;        /* always 0 (inside the prefix) */
-	__be16 port;     /* network order so that LPM prefixes are port blocks */
+	__u8 protocol; /* 0 = any protocol */
+	__u8 pad;      /* always 0 (inside the prefix) */
+	__be16 port;   /* network order so that LPM prefixes are port blocks */
 };
 
 struct npa_ct_key {
 	__u32 pod_id;
 	__u8 direction; /* enum npa_direction the flow was allowed in */
 	__u8 protocol;
-	__u8 family;    /* 4 or 6 */
+	__u8 family; /* 4 or 6 */
 	__u8 pad;
 	__u16 src_port; /* host order, as the flow's first packet had it */
 	__u16 dst_port;
@@ -98,7 +98,7 @@ struct npa_ct_value {
 };
 
 struct npa_frag_key {
-	__u32 id;       /* IPv4 identification or IPv6 fragment id */
+	__u32 id; /* IPv4 identification or IPv6 fragment id */
 	__u8 protocol;
 	__u8 family;
 	__u16 pad;

@@ -30,7 +30,7 @@
 
 enum npa_parse_result {
 	NPA_PARSE_OK = 0,
-	NPA_PARSE_NOT_IP = 1,  /* ARP and everything else that is not IP: passes */
+	NPA_PARSE_NOT_IP = 1, /* ARP and everything else that is not IP: passes */
 	NPA_PARSE_MALFORMED = 2,
 };
 
@@ -41,10 +41,10 @@ struct npa_packet {
 	__u16 dst_port;
 	__u8 protocol;
 	__u8 family;
-	__u8 has_ports;     /* TCP, UDP, SCTP with known ports */
-	__u8 always_allow;  /* IPv6 neighbour discovery */
-	__u8 icmp_error;    /* ct_* holds the reversed quoted tuple */
-	__u8 frag_unknown;  /* a later fragment whose ports are unknown */
+	__u8 has_ports;	   /* TCP, UDP, SCTP with known ports */
+	__u8 always_allow; /* IPv6 neighbour discovery */
+	__u8 icmp_error;   /* ct_* holds the reversed quoted tuple */
+	__u8 frag_unknown; /* a later fragment whose ports are unknown */
 	__u8 ct_protocol;
 	__u8 pad;
 	__u16 ct_src_port;
@@ -147,8 +147,8 @@ static __always_inline void npa_parse_l4(struct __sk_buff *skb, __u32 off, struc
 	}
 }
 
-static __always_inline void npa_fragment(struct __sk_buff *skb, struct npa_packet *pkt, __u32 id, int first,
-					 int more, __u32 l4off)
+static __always_inline void npa_fragment(struct __sk_buff *skb, struct npa_packet *pkt, __u32 id, int first, int more,
+					 __u32 l4off)
 {
 	struct npa_frag_key key = {};
 
@@ -161,7 +161,7 @@ static __always_inline void npa_fragment(struct __sk_buff *skb, struct npa_packe
 	if (first) {
 		npa_parse_l4(skb, l4off, pkt);
 		if (more && pkt->has_ports) {
-			struct npa_frag_value val = { .src_port = pkt->src_port, .dst_port = pkt->dst_port };
+			struct npa_frag_value val = {.src_port = pkt->src_port, .dst_port = pkt->dst_port};
 
 			bpf_map_update_elem(&npa_frag_v1, &key, &val, BPF_ANY);
 		}

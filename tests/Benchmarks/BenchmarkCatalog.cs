@@ -9,6 +9,7 @@ internal static class BenchmarkCatalog
         ["flowlogs-throughput"] = FlowLogs.FlowLogThroughputBenchmark.Run,
         ["cloudwatch-batching"] = FlowLogs.CloudWatchBatchingBenchmark.Run,
         ["lab-throughput"] = Lab.LabThroughputBenchmark.Run,
+        ["resolver"] = ResolverBenchmark.Run,
     };
 
     public static int Run(string[] args)

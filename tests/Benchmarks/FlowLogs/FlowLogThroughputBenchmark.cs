@@ -223,6 +223,22 @@ internal static class FlowLogThroughputBenchmark
 
             yield return (stage switch { 1 => "decode", 2 => "decode + enrich", 3 => "decode + enrich + format", _ => "decode + enrich + aggregate + format" }, sw.Elapsed, GC.GetAllocatedBytesForCurrentThread() - before);
         }
+
+        // The whole stage without a file: what the producer thread costs apart from the writer task.
+        FlowLogCounters pipelineCounters = new();
+        FlowLogPipeline noFile = new(enricher, new FlowAggregator(new FlowAggregatorOptions { LogAccept = true }, new FakeTimeProvider(), pipelineCounters),
+            formatter, file: null, cloudWatch: null, pipelineCounters, new FakeTimeProvider());
+        long start = GC.GetAllocatedBytesForCurrentThread();
+        Stopwatch whole = Stopwatch.StartNew();
+        for (int i = 0; i < events; i++)
+        {
+            decoder.TryDecode(samples[i & (samples.Length - 1)], out FlowRecord r, out _);
+            r.SourcePort = (ushort)i;
+            r.DestinationPort = (ushort)(1 + (i >> 16));
+            noFile.Process(r);
+        }
+
+        yield return ("pipeline stage, no file", whole.Elapsed, GC.GetAllocatedBytesForCurrentThread() - start);
     }
 
     private static TimeSpan FormatOnly(VerdictEventDecoder decoder, byte[][] samples, int events)

@@ -15,6 +15,9 @@ internal sealed class NetnsTopology : IDisposable
     public static readonly IPAddress PodIp = IPAddress.Parse("10.77.1.2");
     public static readonly IPAddress ClientIp = IPAddress.Parse("10.77.2.2");
     public static readonly IPAddress Client2Ip = IPAddress.Parse("10.77.2.3");
+    public static readonly IPAddress PodIp6 = IPAddress.Parse("fd77:1::2");
+    public static readonly IPAddress ClientIp6 = IPAddress.Parse("fd77:2::2");
+    public static readonly IPAddress Client2Ip6 = IPAddress.Parse("fd77:2::3");
 
     public NetnsTopology()
     {
@@ -29,6 +32,8 @@ internal sealed class NetnsTopology : IDisposable
             foreach (string ns in new[] { Node, Pod, Client })
             {
                 Sh($"ip netns add {ns}");
+                // No duplicate address detection: link-local and global addresses are usable at once.
+                Sh($"ip netns exec {ns} sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0");
             }
 
             Sh($"ip -n {Node} link add {PodVeth} type veth peer name eth0 netns {Pod}");
@@ -48,6 +53,14 @@ internal sealed class NetnsTopology : IDisposable
             Sh($"ip -n {Client} link set eth0 up");
             Sh($"ip -n {Client} link set lo up");
             Sh($"ip -n {Client} route add default via 10.77.2.1");
+            Sh($"ip netns exec {Node} sysctl -qw net.ipv6.conf.all.forwarding=1");
+            Sh($"ip -n {Node} addr add fd77:1::1/64 dev {PodVeth} nodad");
+            Sh($"ip -n {Node} addr add fd77:2::1/64 dev {ClientVeth} nodad");
+            Sh($"ip -n {Pod} addr add fd77:1::2/64 dev eth0 nodad");
+            Sh($"ip -n {Pod} -6 route add default via fd77:1::1");
+            Sh($"ip -n {Client} addr add fd77:2::2/64 dev eth0 nodad");
+            Sh($"ip -n {Client} addr add fd77:2::3/64 dev eth0 nodad");
+            Sh($"ip -n {Client} -6 route add default via fd77:2::1");
         }
         catch
         {
@@ -73,8 +86,8 @@ internal sealed class NetnsTopology : IDisposable
     /// <summary>A listening TCP socket inside the pod namespace.</summary>
     public Socket Listen(int port) => NetnsThread.Run($"/run/netns/{Pod}", () =>
     {
-        Socket s = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        s.Bind(new IPEndPoint(IPAddress.Any, port));
+        Socket s = new(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
+        s.Bind(new IPEndPoint(IPAddress.IPv6Any, port));
         s.Listen(16);
         return s;
     });
@@ -82,18 +95,24 @@ internal sealed class NetnsTopology : IDisposable
     /// <summary>A TCP client socket in the client namespace, bound to one of its addresses.</summary>
     public Socket ClientSocket(IPAddress from) => NetnsThread.Run($"/run/netns/{Client}", () =>
     {
-        Socket s = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        Socket s = new(from.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         s.Bind(new IPEndPoint(from, 0));
         return s;
     });
 
-    /// <summary>Connects with a 1 s budget; true when the handshake completed.</summary>
-    public async Task<bool> TryConnect(Socket socket, int port)
+    /// <summary>Connects with a 1 s budget (a denied SYN gets no answer); true when the handshake completed.</summary>
+    public Task<bool> TryConnect(Socket socket, int port) => TryConnect(socket, port, TimeSpan.FromSeconds(1));
+
+    /// <summary>Connects with a generous budget, for connects that must succeed even on a loaded machine.</summary>
+    public Task<bool> Connects(Socket socket, int port) => TryConnect(socket, port, TimeSpan.FromSeconds(5));
+
+    private async Task<bool> TryConnect(Socket socket, int port, TimeSpan budget)
     {
-        using CancellationTokenSource cts = new(TimeSpan.FromSeconds(1));
+        using CancellationTokenSource cts = new(budget);
         try
         {
-            await socket.ConnectAsync(new IPEndPoint(PodIp, port), cts.Token);
+            IPAddress target = socket.AddressFamily == AddressFamily.InterNetworkV6 ? PodIp6 : PodIp;
+            await socket.ConnectAsync(new IPEndPoint(target, port), cts.Token);
             return true;
         }
         catch (OperationCanceledException)

@@ -3,15 +3,18 @@ namespace Npa.Enforcer.Tests.Kernel;
 /// <summary>A unique bpffs root with an open enforcer; everything under it is removed on dispose.</summary>
 internal sealed class TestRoot : IDisposable
 {
-    public TestRoot(string prefix = "t")
+    private readonly bool _tc;
+
+    public TestRoot(string prefix = "t", bool preferTc = false)
     {
+        _tc = preferTc;
         Path = $"/sys/fs/bpf/npaenf-{prefix}-{Guid.NewGuid():N}"[..40];
         Enforcer = NodeEnforcer.Open(Options);
     }
 
     public string Path { get; }
 
-    public EnforcerOptions Options => new() { BpffsRoot = Path, ConntrackEntries = 4096 };
+    public EnforcerOptions Options => new() { BpffsRoot = Path, ConntrackEntries = 4096, PreferTcClsact = _tc };
 
     public NodeEnforcer Enforcer { get; private set; }
 

@@ -244,6 +244,19 @@ public sealed class CloudWatchShipperTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SessionToken_IsSentAndSigned()
+    {
+        CloudWatchLogsClient client = new(_http, _server.Endpoint, FakeCloudWatchLogsServer.Region,
+            new StaticAwsCredentialSource(new ImmutableCredentials(FakeCloudWatchLogsServer.AccessKey, FakeCloudWatchLogsServer.SecretKey, "session-token-from-irsa")));
+
+        await client.CreateLogGroupAsync(Group, CancellationToken.None).WaitAsync(TestTimeouts.Default);
+
+        Assert.True(_server.HasGroup(Group));
+        Assert.Empty(_server.Violations);
+        Assert.Contains("x-amz-security-token", _server.LastSignedHeaders);
+    }
+
+    [Fact]
     public async Task WrongSecret_IsSeenByTheEndpointAsABadSignature()
     {
         CloudWatchLogsClient client = new(_http, _server.Endpoint, FakeCloudWatchLogsServer.Region,

@@ -52,6 +52,9 @@ public sealed partial class FakeCloudWatchLogsServer : IAsyncDisposable
 
     public int PutCalls => Calls.GetValueOrDefault("PutLogEvents");
 
+    /// <summary>SignedHeaders of the last call that carried a well-formed Authorization header.</summary>
+    public string LastSignedHeaders { get; private set; } = "";
+
     public static async Task<FakeCloudWatchLogsServer> StartAsync()
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -295,7 +298,7 @@ public sealed partial class FakeCloudWatchLogsServer : IAsyncDisposable
     private static partial Regex AuthorizationShape();
 
     /// <summary>Returns what is wrong with the request, or null.</summary>
-    private static string? CheckProtocol(HttpRequest request, byte[] body, string operation)
+    private string? CheckProtocol(HttpRequest request, byte[] body, string operation)
     {
         if (request.Method != "POST" || request.Path != "/")
         {
@@ -330,6 +333,7 @@ public sealed partial class FakeCloudWatchLogsServer : IAsyncDisposable
         }
 
         string[] signedHeaders = m.Groups["headers"].Value.Split(';');
+        LastSignedHeaders = m.Groups["headers"].Value;
         foreach (string required in new[] { "content-type", "host", "x-amz-date", "x-amz-target" })
         {
             if (!signedHeaders.Contains(required))

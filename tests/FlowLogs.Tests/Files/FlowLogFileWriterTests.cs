@@ -190,6 +190,28 @@ public class FlowLogFileWriterTests
     }
 
     [Fact]
+    public async Task FileRemovedFromOutside_ANewFileIsStartedAndNothingIsLost()
+    {
+        using TempDirectory dir = new();
+        FlowLogCounters counters = new();
+        FlowLogFileOptions options = new() { Directory = dir.Path, ChunkBytes = 256 };
+        string path = Path.Combine(dir.Path, options.FileName);
+
+        await using (FlowLogFileWriter writer = new(options, counters))
+        {
+            writer.WriteLine("{\"a\":1}\n"u8);
+            writer.Flush();
+            await WaitUntil(() => counters.LinesWritten == 1);
+            File.Delete(path);
+            writer.WriteLine("{\"a\":2}\n"u8);
+            writer.Flush();
+        }
+
+        Assert.Equal(["{\"a\":2}"], File.ReadAllLines(path));
+        Assert.Equal(0, counters.FileDropsIoError);
+    }
+
+    [Fact]
     public async Task FullChannel_DropsAndCountsInsteadOfBlocking()
     {
         using TempDirectory dir = new();

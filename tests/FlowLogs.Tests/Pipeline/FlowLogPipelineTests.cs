@@ -95,6 +95,35 @@ public class FlowLogPipelineTests
     }
 
     [Fact]
+    public async Task FileOnly_LinesAreFormattedStraightIntoTheFile()
+    {
+        using TempDirectory dir = new();
+        FlowLogCounters counters = new();
+        FakeTimeProvider time = new();
+        Channel<FlowRecord> records = Channel.CreateUnbounded<FlowRecord>();
+        FlowLogFileOptions fileOptions = new() { Directory = dir.Path, ChunkBytes = 1024 };
+        await using (FlowLogFileWriter file = new(fileOptions, counters, time))
+        {
+            FlowLogPipeline pipeline = new(new FlowRecordEnricher(), new FlowAggregator(new FlowAggregatorOptions(), time, counters),
+                new FlowLogFormatter("node-a"), file, cloudWatch: null, counters, time);
+            Task run = pipeline.RunAsync(records.Reader, CancellationToken.None);
+            for (ushort port = 1; port <= 100; port++)
+            {
+                FlowRecord r = Flow(FlowVerdict.Deny, "10.0.0.1", "10.0.0.2");
+                r.SourcePort = port;
+                records.Writer.TryWrite(r);
+            }
+
+            records.Writer.Complete();
+            await run.WaitAsync(TestTimeouts.Default);
+        }
+
+        string[] lines = File.ReadAllLines(Path.Combine(dir.Path, fileOptions.FileName));
+        Assert.Equal(Enumerable.Range(1, 100), lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("Src Port").GetInt32()));
+        Assert.Equal(100, counters.LinesFormatted);
+    }
+
+    [Fact]
     public void WithoutLookups_RecordsStillFormat()
     {
         FlowRecord record = Flow(FlowVerdict.Deny, "10.0.0.1", "10.0.0.2", ruleId: 3);

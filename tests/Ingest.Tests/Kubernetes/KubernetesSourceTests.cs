@@ -1,3 +1,4 @@
+using Npa.Ingest.Journal;
 using Npa.Ingest.Kubernetes;
 using Npa.Ingest.Tests.Kubernetes.FakeApiServer;
 using Npa.Resolver.Events;
@@ -32,6 +33,42 @@ public sealed class KubernetesSourceTests
     }
 
     [Fact]
+    public async Task Start_WithAKubeconfigFile_TalksToTheClusterItNames()
+    {
+        await using Server server = await Server.StartAsync();
+        server.Upsert(KubeObjects.Namespaces, KubeObjects.Namespace("shop"));
+        string kubeconfig = Path.Combine(Path.GetTempPath(), $"npa-ingest-kubeconfig-{Guid.NewGuid():N}.yaml");
+        try
+        {
+            File.WriteAllText(kubeconfig, $$"""
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: fake
+                  cluster:
+                    server: {{server.BaseUri}}
+                users:
+                - name: tester
+                  user:
+                    token: secret-token
+                contexts:
+                - name: fake
+                  context: {cluster: fake, user: tester}
+                current-context: fake
+                """);
+            await using EventRecorder recorder = new();
+            await using RunningSource source = KubernetesSource.Start(kubeconfig, SourceScope.Controller, recorder.Channel.Writer, CancellationToken.None, options: Fast);
+            await source.Ready.WaitAsync(TestTimeouts.Default);
+            await recorder.WaitUntilAsync(e => e.Any(x => x is NamespaceUpserted { Namespace.Name: "shop" }), "the namespace");
+            Assert.All(server.Requests, r => Assert.Equal("Bearer secret-token", r.Authorization));
+        }
+        finally
+        {
+            File.Delete(kubeconfig);
+        }
+    }
+
+    [Fact]
     public async Task Agent_WatchesOnlyItsNodesPods_AndHoldsOnlyPolicyEndpointsOfPoliciesSelectingThem()
     {
         await using Server server = await Server.StartAsync();
@@ -58,5 +95,44 @@ public sealed class KubernetesSourceTests
         Assert.Contains(events, e => e is PolicyEndpointUpserted { Endpoint.Name: "back-1" });
         Assert.Equal(["front-1", "front-2"], events.OfType<PolicyEndpointDeleted>().Select(d => d.Endpoint.Name).Order());
         Assert.All(events.OfType<PolicyEndpointDeleted>(), d => Assert.False(d.Synthetic));
+    }
+
+    [Fact]
+    public async Task EventsFoldedIntoTheJournalObjectSet_EqualTheServersObjects_AcrossARelist()
+    {
+        await using Server server = await Server.StartAsync();
+        server.Upsert(KubeObjects.Namespaces, KubeObjects.Namespace("shop"));
+        server.Upsert(KubeObjects.Pods, KubeObjects.Pod("shop", "web-1", "192.168.1.1"));
+        server.Upsert(KubeObjects.Pods, KubeObjects.Pod("shop", "web-2", "192.168.1.2"));
+        server.Upsert(KubeObjects.NetworkPolicies, KubeObjects.Policy("shop", "allow-80", 80));
+        await using EventRecorder recorder = new();
+        await using RunningSource source = KubernetesSource.Start(KubeObjects.Client(server), SourceScope.Controller, recorder.Channel.Writer, CancellationToken.None, options: Fast, ownsClient: true);
+        await source.Ready.WaitAsync(TestTimeouts.Default);
+        await recorder.WaitUntilAsync(e => e.OfType<SourceSynced>().Count() == 4, "four syncs");
+
+        server.Upsert(KubeObjects.Namespaces, KubeObjects.Namespace("shop", team: "b"));
+        server.ChangeWhileDisconnected(() =>
+        {
+            server.Delete(KubeObjects.Pods, "shop", "web-1");
+            server.Delete(KubeObjects.NetworkPolicies, "shop", "allow-80");
+            server.Upsert(KubeObjects.NetworkPolicies, KubeObjects.Policy("shop", "allow-443", 443));
+        });
+        server.Upsert(KubeObjects.Pods, KubeObjects.Pod("shop", "marker", "192.168.1.9"));
+        await recorder.WaitUntilAsync(
+            e => e.Any(x => x is PodUpserted { Pod.Name: "marker" }) && e.Any(x => x is PolicyUpserted { Policy.Name: "allow-443" }),
+            "the marker pod and the new policy");
+
+        JournalObjectSet folded = new();
+        foreach (ClusterEvent e in recorder.Events)
+        {
+            if (ClusterEventJournal.ToJournal(e) is { } j)
+            {
+                folded.Apply(j);
+            }
+        }
+
+        Assert.Equal(["shop/marker", "shop/web-2"], folded.Pods.Select(p => p.Ref.ToString()));
+        Assert.Equal(["shop/allow-443"], folded.Policies.Select(p => p.Ref.ToString()));
+        Assert.Equal("b", Assert.Single(folded.Namespaces).Labels["team"]);
     }
 }

@@ -56,6 +56,59 @@ public sealed class ResourceInformerTests(ITestOutputHelper output)
         Assert.Contains(recorder.Events.OfType<PodUpserted>(), e => e.Pod.Name == "late");
     }
 
+    [Fact]
+    public async Task ExpiredContinueToken_RestartsTheList_AndEveryObjectIsReportedOnce()
+    {
+        await using Server server = await Server.StartAsync();
+        for (int i = 0; i < 5; i++)
+        {
+            server.Upsert(KubeObjects.Pods, KubeObjects.Pod("default", $"web-{i}", $"192.168.1.{i + 1}"));
+        }
+
+        server.ExpireNextContinue();
+        await using EventRecorder recorder = new();
+        await using Running<PodInfo> informer = Running<PodInfo>.Start(server, ApiResource.Pods, ResourceDescriptors.Pods, recorder, Fast);
+        await informer.Informer.Ready.WaitAsync(TestTimeouts.Default);
+        IReadOnlyList<ClusterEvent> events = await recorder.WaitUntilAsync(e => e.OfType<SourceSynced>().Any(), "the first sync");
+
+        Assert.Equal(5, events.OfType<PodUpserted>().Select(p => p.Pod.Name).Distinct().Count());
+        Assert.Equal(5, events.OfType<PodUpserted>().Count());
+        Assert.Equal(1, informer.Informer.Counters.Lists);
+        // Page 1, page 2 (expired), then page 1 and page 2 again.
+        Assert.Equal(4, server.Requests.Count(r => r.Path == KubeObjects.Pods && !r.Query.Contains("watch=", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task ClosedEventChannel_StopsTheInformer_InsteadOfRetrying()
+    {
+        await using Server server = await Server.StartAsync();
+        server.Upsert(KubeObjects.Pods, KubeObjects.Pod("default", "a", "192.168.1.1"));
+        using k8s.Kubernetes client = KubeObjects.Client(server);
+        System.Threading.Channels.Channel<ClusterEvent> channel = System.Threading.Channels.Channel.CreateBounded<ClusterEvent>(1);
+        channel.Writer.Complete();
+        ResourceInformer<PodInfo> informer = new(new KubernetesWatchApi(client), ApiResource.Pods, ResourceDescriptors.Pods, channel.Writer, Fast);
+
+        await informer.RunAsync(CancellationToken.None).WaitAsync(TestTimeouts.Default);
+
+        Assert.True(informer.Ready.IsCanceled);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task ServerErrors_AreRetriedWithBackoff_UntilTheListSucceeds()
+    {
+        await using Server server = await Server.StartAsync();
+        server.Upsert(KubeObjects.Pods, KubeObjects.Pod("default", "a", "192.168.1.1"));
+        server.FailNext(4, System.Net.HttpStatusCode.ServiceUnavailable);
+        await using EventRecorder recorder = new();
+        await using Running<PodInfo> informer = Running<PodInfo>.Start(server, ApiResource.Pods, ResourceDescriptors.Pods, recorder, Fast);
+
+        await informer.Informer.Ready.WaitAsync(TestTimeouts.Default);
+
+        Assert.True(server.Requests.Count(r => r.Path == KubeObjects.Pods) >= 5);
+        Assert.Equal(["default/a"], informer.Informer.Snapshot().Keys.Select(k => k.ToString()));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -187,6 +187,19 @@ public class ResolverStateTests
             Random rng = new(seed);
             string[] keys = ["app", "tier"];
             string[] values = ["a", "b", "c"];
+
+            // Versions that differ from another only in labels exercise the finest invalidation (same addresses and ports).
+            foreach (PodInfo pod in u._pods.ToArray())
+            {
+                Dictionary<string, string> labels = new(pod.Labels);
+                labels[keys[rng.Next(2)]] = values[rng.Next(3)];
+                if (rng.Next(2) == 0)
+                {
+                    labels.Remove("env");
+                }
+
+                u._pods.Add(pod with { Labels = labels });
+            }
             for (int i = 0; i < 4; i++)
             {
                 ServicePort port = rng.Next(3) switch

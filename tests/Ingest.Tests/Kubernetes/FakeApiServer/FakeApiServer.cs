@@ -41,6 +41,29 @@ public sealed class FakeApiServer : IAsyncDisposable
     /// <summary>When true, a watch from a compacted resourceVersion gets 200 and an ERROR event; otherwise HTTP 410.</summary>
     public bool GoneAsErrorEvent { get; set; }
 
+    private int _failuresLeft;
+    private HttpStatusCode _failureStatus;
+    private bool _expireNextContinue;
+
+    /// <summary>The next <paramref name="count"/> requests fail with <paramref name="status"/> (e.g. 500, 429).</summary>
+    public void FailNext(int count, HttpStatusCode status)
+    {
+        lock (_gate)
+        {
+            _failuresLeft = count;
+            _failureStatus = status;
+        }
+    }
+
+    /// <summary>The next list request that carries a continue token gets 410 Expired.</summary>
+    public void ExpireNextContinue()
+    {
+        lock (_gate)
+        {
+            _expireNextContinue = true;
+        }
+    }
+
     /// <summary>Current revision: the resourceVersion of the latest change.</summary>
     public long Revision
     {
@@ -224,7 +247,26 @@ public sealed class FakeApiServer : IAsyncDisposable
 
         lock (_gate)
         {
-            _requests.Add(new RecordedRequest(ctx.Request.Method, path, ctx.Request.QueryString.Value ?? "", ctx.Request.ContentType, body));
+            _requests.Add(new RecordedRequest(ctx.Request.Method, path, ctx.Request.QueryString.Value ?? "", ctx.Request.ContentType, body)
+            {
+                Authorization = ctx.Request.Headers.Authorization.ToString(),
+            });
+        }
+
+        HttpStatusCode? failure = null;
+        lock (_gate)
+        {
+            if (_failuresLeft > 0)
+            {
+                _failuresLeft--;
+                failure = _failureStatus;
+            }
+        }
+
+        if (failure is not null)
+        {
+            await WriteStatusAsync(ctx, failure.Value, failure.Value.ToString(), "injected failure");
+            return;
         }
 
         if (!TryParsePath(path, out string collection, out string? ns, out string? name))
@@ -287,8 +329,9 @@ public sealed class FakeApiServer : IAsyncDisposable
                 string[] parts = cont.Split(':');
                 snapshotRv = long.Parse(parts[0]);
                 offset = int.Parse(parts[1]);
-                if (snapshotRv < _compactedBelow)
+                if (snapshotRv < _compactedBelow || _expireNextContinue)
                 {
+                    _expireNextContinue = false;
                     page = [];
                     rv = "";
                     goto expired;
@@ -662,4 +705,7 @@ public sealed class FakeApiServer : IAsyncDisposable
 }
 
 /// <summary>One request the fake server received.</summary>
-public sealed record RecordedRequest(string Method, string Path, string Query, string? ContentType, string Body);
+public sealed record RecordedRequest(string Method, string Path, string Query, string? ContentType, string Body)
+{
+    public string Authorization { get; init; } = "";
+}

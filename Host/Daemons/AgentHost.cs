@@ -1,0 +1,126 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npa.Host.Channels;
+using Npa.Host.Cni;
+using Npa.Host.Health;
+using Npa.Host.Metrics;
+using Npa.Host.Options;
+using Npa.Host.Resilience;
+using Npa.Host.Stages;
+using Npa.Ingest.Journal;
+using Npa.Ingest.Kubernetes;
+using Prometheus;
+
+namespace Npa.Host.Daemons;
+
+/// <summary>
+/// Composition root of <c>npa agent</c>: the node pipeline (source → ingest/journal → resolve → diff →
+/// enforce), the CNI handshake on a unix socket (HTTP/2), metrics and health probes on their ports.
+/// </summary>
+public static class AgentHost
+{
+    public static WebApplication Build(AgentOptions options, AgentHostOverrides? overrides = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        overrides ??= new AgentHostOverrides();
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.IncludeScopes = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.SetMinimumLevel(LogLevels.Parse(options.LogLevel));
+        builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost);
+
+        builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
+        builder.Services.AddOptions<AgentOptions>().Configure(o => Copy(options, o)).ValidateOnStart();
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value);
+
+        TimeProvider time = overrides.Time ?? TimeProvider.System;
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton<PipelineChannels>();
+        builder.Services.AddSingleton<PipelineReadiness>();
+        builder.Services.AddSingleton<NpaMetrics>();
+        builder.Services.AddSingleton<IPodEnforcer>(overrides.Enforcer ?? new InMemoryPodEnforcer());
+        builder.Services.AddSingleton(sp => OpenJournal(options, time, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton<IDesiredPolicyResolver>(_ => new ClusterEventResolver(options.NodeName));
+        builder.Services.AddSingleton(sp => overrides.Source ??
+            new KubernetesEventSource(options.Kubeconfig, SourceScope.Standalone, sp.GetRequiredService<ILoggerFactory>()));
+        if (options.EnableNetworkPolicy)
+        {
+            builder.Services.AddHostedService<IngestStage>();
+            builder.Services.AddHostedService<ResolveStage>();
+            builder.Services.AddHostedService<DiffStage>();
+            builder.Services.AddHostedService<EnforceStage>();
+            builder.Services.AddHostedService<SourceStage>();
+        }
+
+        builder.Services.AddGrpc();
+        BindAddress metrics = BindAddress.Parse(options.MetricsBindAddr);
+        BindAddress health = BindAddress.Parse(options.HealthProbeBindAddr);
+        PrepareSocket(options.CniSocket);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ListenUnixSocket(options.CniSocket, l => l.Protocols = HttpProtocols.Http2);
+            k.Listen(metrics.Address, metrics.Port, l => l.Protocols = HttpProtocols.Http1);
+            if (health != metrics)
+            {
+                k.Listen(health.Address, health.Port, l => l.Protocols = HttpProtocols.Http1);
+            }
+        });
+
+        WebApplication app = builder.Build();
+        PipelineReadiness readiness = app.Services.GetRequiredService<PipelineReadiness>();
+        if (!options.EnableNetworkPolicy)
+        {
+            readiness.MarkJournalRestored();
+            readiness.MarkSourceSynced();
+        }
+
+        app.MapGrpcService<NpBackendService>();
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<NpaMetrics>().Registry);
+        app.MapHealth(readiness);
+        return app;
+    }
+
+    /// <summary>The addresses Kestrel bound, after start: the metrics and health ports and the socket.</summary>
+    public static IReadOnlyList<string> BoundAddresses(WebApplication app) => app.Urls.ToArray();
+
+    private static EventJournal OpenJournal(AgentOptions options, TimeProvider time, ILoggerFactory loggers)
+    {
+        ILogger logger = loggers.CreateLogger("Npa.Ingest.Journal");
+        return PipelineBuilder.Build(PipelineBuilder.JournalOpen, logger, time)
+            .Execute(() => EventJournal.Open(new JournalOptions { Directory = options.JournalDir }, time, logger));
+    }
+
+    /// <summary>A stale socket from a killed agent would block the bind; the directory may not exist yet.</summary>
+    private static void PrepareSocket(string path)
+    {
+        string? directory = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static void Copy(AgentOptions from, AgentOptions to)
+    {
+        foreach (System.Reflection.PropertyInfo p in typeof(AgentOptions).GetProperties().Where(p => p.CanWrite))
+        {
+            p.SetValue(to, p.GetValue(from));
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npa.Host.Channels;
+using Npa.Host.Health;
+using Npa.Host.Metrics;
+using Npa.Host.Options;
+using Npa.Host.Stages;
+using Npa.Ingest.Kubernetes;
+using Prometheus;
+
+namespace Npa.Host.Daemons;
+
+/// <summary>Composition root of <c>npa controller</c>: cluster-wide source, resolver, metrics and probes.</summary>
+public static class ControllerHost
+{
+    public static WebApplication Build(ControllerOptions options, IClusterEventSource? source = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.IncludeScopes = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+        builder.Logging.SetMinimumLevel(LogLevels.Parse(options.LogLevel));
+        builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost);
+        builder.Services.AddSingleton<IValidateOptions<ControllerOptions>, ControllerOptionsValidator>();
+        builder.Services.AddOptions<ControllerOptions>().Configure(o =>
+        {
+            foreach (System.Reflection.PropertyInfo p in typeof(ControllerOptions).GetProperties().Where(p => p.CanWrite))
+            {
+                p.SetValue(o, p.GetValue(options));
+            }
+        }).ValidateOnStart();
+        builder.Services.AddSingleton<PipelineChannels>();
+        builder.Services.AddSingleton<PipelineReadiness>();
+        builder.Services.AddSingleton<NpaMetrics>();
+        builder.Services.AddSingleton<IDesiredPolicyResolver>(_ => new ClusterEventResolver());
+        builder.Services.AddSingleton(sp => source ??
+            new KubernetesEventSource(options.Kubeconfig, SourceScope.Controller, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddHostedService<ControllerStage>();
+        builder.Services.AddHostedService<SourceStage>();
+
+        BindAddress metrics = BindAddress.Parse(options.MetricsBindAddr);
+        BindAddress health = BindAddress.Parse(options.HealthProbeBindAddr);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(metrics.Address, metrics.Port, l => l.Protocols = HttpProtocols.Http1);
+            if (health != metrics)
+            {
+                k.Listen(health.Address, health.Port, l => l.Protocols = HttpProtocols.Http1);
+            }
+        });
+
+        WebApplication app = builder.Build();
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<NpaMetrics>().Registry);
+        app.MapHealth(app.Services.GetRequiredService<PipelineReadiness>());
+        return app;
+    }
+}

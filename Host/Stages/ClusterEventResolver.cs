@@ -1,0 +1,70 @@
+using Npa.Resolver.MapState;
+using Npa.Resolver.Model;
+using Npa.Resolver.Resolution;
+using Ev = Npa.Resolver.Events;
+
+namespace Npa.Host.Stages;
+
+/// <summary>
+/// Resolves NetworkPolicies on the node with the incremental <see cref="ResolverState"/>. With a node
+/// name, only that node's pods are reported (peers anywhere still count for the rules).
+/// PolicyEndpoint events and sync markers change nothing here.
+/// </summary>
+public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPolicyResolver
+{
+    private readonly ResolverState state = new();
+    private readonly HashSet<ObjectRef> localPods = [];
+
+    public IReadOnlyDictionary<ObjectRef, PodPolicy> Desired =>
+        nodeName is null ? state.PodPolicies : state.PodPolicies.Where(kv => localPods.Contains(kv.Key)).ToDictionary();
+
+    public PodPolicyChanges Apply(Ev.ClusterEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ResolverEvent? input = e switch
+        {
+            Ev.NamespaceUpserted x => new NamespaceUpserted(x.Namespace),
+            Ev.NamespaceDeleted x => new NamespaceDeleted(x.Name),
+            Ev.PodUpserted x => new PodUpserted(x.Pod),
+            Ev.PodDeleted x => new PodDeleted(x.Pod),
+            Ev.PolicyUpserted x => new PolicyUpserted(x.Policy),
+            Ev.PolicyDeleted x => new PolicyDeleted(x.Policy),
+            Ev.ServiceUpserted x => new ServiceUpserted(x.Service),
+            Ev.ServiceDeleted x => new ServiceDeleted(x.Service),
+            _ => null,
+        };
+        if (input is null)
+        {
+            return PodPolicyChanges.None;
+        }
+
+        if (nodeName is not null && e is Ev.PodUpserted upserted)
+        {
+            if (upserted.Pod.NodeName == nodeName && !upserted.Pod.HostNetwork)
+            {
+                localPods.Add(upserted.Pod.Ref);
+            }
+            else
+            {
+                localPods.Remove(upserted.Pod.Ref);
+            }
+        }
+
+        PodPolicyChanges changes = state.Apply(input);
+        if (nodeName is null)
+        {
+            return changes;
+        }
+
+        PodPolicyChanges local = new(
+            changes.Changed.Where(p => localPods.Contains(p.Pod)).ToArray(),
+            changes.Removed.Where(localPods.Contains).ToArray(),
+            changes.PodsRecomputed);
+        if (e is Ev.PodDeleted deleted)
+        {
+            localPods.Remove(deleted.Pod);
+        }
+
+        return local;
+    }
+}

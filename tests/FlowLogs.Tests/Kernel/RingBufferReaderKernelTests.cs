@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Npa.FlowLogs.Decoding;
+using Npa.FlowLogs.Pipeline;
+using Npa.FlowLogs.Reading;
+using Npa.FlowLogs.Records;
+using Npa.FlowLogs.Tests.Decoding;
+using Npa.Resolver.Model;
+using Npa.Tests.Shared;
+
+namespace Npa.FlowLogs.Tests.Kernel;
+
+/// <summary>
+/// End to end through a real kernel ring buffer: a small BPF program (built with clang at test time)
+/// is run with BPF_PROG_TEST_RUN to emit events; the reader opens the pinned ring buffer and decodes them.
+/// </summary>
+public sealed class RingBufferReaderKernelTests : IDisposable
+{
+    private readonly string _pinDir = $"/sys/fs/bpf/npa-flowlogs-test-{Guid.NewGuid():N}";
+    private readonly string _objectPath = Path.Combine(Path.GetTempPath(), $"npa-flowlogs-gen-{Guid.NewGuid():N}.o");
+    private nint _object;
+    private int _progFd;
+    private int _templateFd;
+
+    private string EventsPin => Path.Combine(_pinDir, "events");
+
+    private string DropsPin => Path.Combine(_pinDir, "drops");
+
+    private void Load()
+    {
+        string root = FindRepositoryRoot();
+        string source = Path.Combine(root, "tests/FlowLogs.Tests/Kernel/flow_event_gen.bpf.c");
+        using (Process clang = Process.Start(new ProcessStartInfo("clang",
+            ["-O2", "-g", "-target", "bpf", $"-I/usr/include/{RuntimeInformation.OSArchitecture switch { Architecture.Arm64 => "aarch64", _ => "x86_64" }}-linux-gnu",
+             $"-I{Path.Combine(root, "bpf/include")}", "-c", source, "-o", _objectPath]) { RedirectStandardError = true })!)
+        {
+            string errors = clang.StandardError.ReadToEnd();
+            Assert.True(clang.WaitForExit(TestTimeouts.Default), "clang did not finish");
+            Assert.True(clang.ExitCode == 0, $"clang failed: {errors}");
+        }
+
+        _object = TestLibBpf.bpf_object__open_file(_objectPath, 0);
+        Assert.True(_object != 0, $"bpf_object__open_file failed: errno {Marshal.GetLastPInvokeError()}");
+        Assert.Equal(0, TestLibBpf.bpf_object__load(_object));
+        _progFd = TestLibBpf.bpf_program__fd(TestLibBpf.bpf_object__find_program_by_name(_object, "npa_fl_test_emit"));
+        _templateFd = TestLibBpf.bpf_map__fd(TestLibBpf.bpf_object__find_map_by_name(_object, "npa_fl_test_template"));
+        Directory.CreateDirectory(_pinDir);
+        Assert.Equal(0, TestLibBpf.bpf_obj_pin(TestLibBpf.bpf_map__fd(TestLibBpf.bpf_object__find_map_by_name(_object, "npa_fl_test_events")), EventsPin));
+        Assert.Equal(0, TestLibBpf.bpf_obj_pin(TestLibBpf.bpf_map__fd(TestLibBpf.bpf_object__find_map_by_name(_object, "npa_fl_test_drops")), DropsPin));
+    }
+
+    private unsafe void Emit(byte[] template, int times)
+    {
+        uint key = 0;
+        fixed (byte* value = template)
+        {
+            Assert.Equal(0, TestLibBpf.bpf_map_update_elem(_templateFd, &key, value, 0));
+        }
+
+        byte[] packet = new byte[64];
+        fixed (byte* data = packet)
+        {
+            TestLibBpf.TestRunOpts opts = new()
+            {
+                Sz = (nuint)sizeof(TestLibBpf.TestRunOpts),
+                DataIn = (nint)data,
+                DataSizeIn = (uint)packet.Length,
+                Repeat = times,
+            };
+            int rc = TestLibBpf.bpf_prog_test_run_opts(_progFd, ref opts);
+            Assert.True(rc == 0, $"bpf_prog_test_run_opts failed: {rc}");
+        }
+    }
+
+    [RingBufferKernelFact]
+    public async Task EventsFromTheKernel_AreDecodedWithWallClockTimes()
+    {
+        Assert.Equal(80, Marshal.SizeOf<TestLibBpf.TestRunOpts>());
+        Load();
+        FlowLogCounters counters = new();
+        using RingBufferReader reader = new(
+            new RingBufferReaderOptions { PinPath = EventsPin, DropCounterPinPath = DropsPin, PollTimeout = TimeSpan.FromMilliseconds(20) },
+            new VerdictEventDecoder(MonotonicClock.OffsetToUnixNs(TimeProvider.System)), counters);
+        reader.Start();
+
+        Emit(VerdictEventBytes.Build(0, "10.1.2.3", "10.4.5.6", 41000, 8080, 6, verdict: 2, direction: 1, reason: 2, ifindex: 33), 1);
+        Emit(VerdictEventBytes.Build(0, "fd00::10", "fd00::20", 5353, 53, 17, verdict: 1, direction: 2, ruleId: 77, reason: 1), 1);
+
+        List<FlowRecord> records = [];
+        using CancellationTokenSource cts = new(TestTimeouts.Default);
+        while (records.Count < 2)
+        {
+            records.Add(await reader.Records.ReadAsync(cts.Token));
+        }
+
+        Assert.Equal("10.1.2.3", records[0].Source.ToString());
+        Assert.Equal((ushort)8080, records[0].DestinationPort);
+        Assert.Equal(FlowVerdict.Deny, records[0].Verdict);
+        Assert.Equal(Direction.Ingress, records[0].Direction);
+        Assert.Equal(33u, records[0].IfIndex);
+        Assert.Equal("fd00::20", records[1].Destination.ToString());
+        Assert.Equal(FlowVerdict.Allow, records[1].Verdict);
+        Assert.Equal(77u, records[1].RuleId);
+        Assert.All(records, r => Assert.InRange(r.Timestamp, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddMinutes(1)));
+        Assert.Equal(0, reader.ReadRingBufferDrops());
+    }
+
+    [RingBufferKernelFact]
+    public async Task FullRingBuffer_DropsAreReadFromTheDatapathCounter()
+    {
+        Load();
+        FlowLogCounters counters = new();
+        using RingBufferReader reader = new(
+            new RingBufferReaderOptions { PinPath = EventsPin, DropCounterPinPath = DropsPin, PollTimeout = TimeSpan.FromMilliseconds(20) },
+            new VerdictEventDecoder(0), counters);
+
+        // Nobody consumes yet: a 4 KiB ring holds 56 events of 64 + 8 bytes; the rest are counted as drops.
+        Emit(VerdictEventBytes.Build(0, "10.0.0.1", "10.0.0.2", 1, 2, 6, 2, 1), 200);
+        reader.Start();
+
+        int received = 0;
+        using CancellationTokenSource cts = new(TestTimeouts.Default);
+        while (received + reader.ReadRingBufferDrops() < 200)
+        {
+            await reader.Records.ReadAsync(cts.Token);
+            received++;
+        }
+
+        Assert.True(counters.RingBufferDrops > 0);
+        Assert.Equal(200, received + counters.RingBufferDrops);
+    }
+
+    [RingBufferKernelFact]
+    public async Task FlowLogService_TurnsKernelEventsIntoEnrichedFileLines()
+    {
+        Load();
+        using Files.TempDirectory dir = new();
+        FlowLogCounters counters = new();
+        Enrichment.FlowLookupTable lookups = new();
+        Enrichment.PodIdentity db = new("db", "pg-0");
+        lookups.Publish(
+            [new(FlowAddress.Parse("10.4.5.6"), db)],
+            [],
+            [new((db, Direction.Ingress), ["db/default-deny"])]);
+        FlowLogOptions options = new()
+        {
+            NodeName = "node-k",
+            Reader = new RingBufferReaderOptions { PinPath = EventsPin, DropCounterPinPath = DropsPin, PollTimeout = TimeSpan.FromMilliseconds(20) },
+            File = new FlowLogs.Files.FlowLogFileOptions { Directory = dir.Path },
+        };
+
+        await using (FlowLogService service = FlowLogService.Start(options, counters, lookups))
+        {
+            Emit(VerdictEventBytes.Build(0, "10.1.2.3", "10.4.5.6", 41000, 5432, 6, verdict: 2, direction: 1, reason: 2), 5);
+            using CancellationTokenSource cts = new(TestTimeouts.Default);
+            while (counters.EventsRead < 5)
+            {
+                await Task.Delay(10, cts.Token);
+            }
+        }
+
+        string[] lines = await File.ReadAllLinesAsync(Path.Combine(dir.Path, options.File.FileName)).WaitAsync(TestTimeouts.Default);
+        Assert.Equal(2, lines.Length); // the first deny, then the four repeats in one line
+        System.Text.Json.JsonElement first = System.Text.Json.JsonDocument.Parse(lines[0]).RootElement;
+        Assert.Equal("DENY", first.GetProperty("Verdict").GetString());
+        Assert.Equal("pg-0", first.GetProperty("Dest Pod").GetString());
+        Assert.Equal("db/default-deny", first.GetProperty("Isolating Policies")[0].GetString());
+        Assert.Equal("node-k", first.GetProperty("Node").GetString());
+        Assert.Equal(4, System.Text.Json.JsonDocument.Parse(lines[1]).RootElement.GetProperty("Count").GetInt32());
+    }
+
+    public void Dispose()
+    {
+        foreach (string pin in new[] { EventsPin, DropsPin })
+        {
+            if (File.Exists(pin))
+            {
+                File.Delete(pin);
+            }
+        }
+
+        if (Directory.Exists(_pinDir))
+        {
+            Directory.Delete(_pinDir);
+        }
+
+        if (_object != 0)
+        {
+            TestLibBpf.bpf_object__close(_object);
+        }
+
+        File.Delete(_objectPath);
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "bpf/include/npa_event.h")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("cannot find the repository root (bpf/include/npa_event.h) above " + AppContext.BaseDirectory);
+    }
+}

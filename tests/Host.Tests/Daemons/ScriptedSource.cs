@@ -1,0 +1,56 @@
+using System.Threading.Channels;
+using Npa.Host.Stages;
+using Npa.Resolver.Events;
+
+namespace Npa.Host.Tests.Daemons;
+
+/// <summary>An event source a test drives: it forwards what the test writes and reports "synced" when told.</summary>
+internal sealed class ScriptedSource : IClusterEventSource
+{
+    private readonly Channel<ClusterEvent> script = Channel.CreateUnbounded<ClusterEvent>();
+    private readonly TaskCompletionSource<Action> started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ValueTask SendAsync(params ClusterEvent[] events)
+    {
+        foreach (ClusterEvent e in events)
+        {
+            script.Writer.TryWrite(e);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Reports the first full list as done (after everything sent so far).</summary>
+    public async Task MarkSyncedAsync()
+    {
+        Action onSynced = await started.Task.WaitAsync(Npa.Tests.Shared.TestTimeouts.Default);
+        script.Writer.TryWrite(new SyncMarker(onSynced));
+    }
+
+    public async Task RunAsync(ChannelWriter<ClusterEvent> events, Action onSynced, CancellationToken cancellationToken)
+    {
+        started.TrySetResult(onSynced);
+        await foreach (ClusterEvent e in script.Reader.ReadAllAsync(cancellationToken))
+        {
+            if (e is SyncMarker marker)
+            {
+                marker.OnSynced();
+                continue;
+            }
+
+            await events.WriteAsync(e, cancellationToken);
+        }
+    }
+
+    private sealed record SyncMarker(Action OnSynced) : ClusterEvent("")
+    {
+        public override ResourceKind Kind => ResourceKind.Unknown;
+    }
+}
+
+/// <summary>An API server that never answers: the source neither sends nor syncs.</summary>
+internal sealed class UnreachableSource : IClusterEventSource
+{
+    public Task RunAsync(ChannelWriter<ClusterEvent> events, Action onSynced, CancellationToken cancellationToken) =>
+        Task.Delay(Timeout.Infinite, cancellationToken);
+}
