@@ -235,6 +235,12 @@ public sealed class StarsDemo
             return;
         }
 
+        if (lab.Enforcer.Description.Contains("no flow logs", StringComparison.Ordinal))
+        {
+            _out.WriteLine($"  denied flows: not available ({lab.Enforcer.Description})");
+            return;
+        }
+
         List<string> lines = [.. lab.Enforcer.DrainDeniedFlows()];
         lines.AddRange(ReadNewFlowLogLines(lab.FlowLogDirectory).Where(l => l.Contains("DENY", StringComparison.OrdinalIgnoreCase)));
         if (lines.Count == 0)
