@@ -267,8 +267,15 @@ public sealed class KubernetesClusterSource : ILabStartedClusterSource
 
         string path = Path.Combine(_directory, ObservedFile);
         string tmp = path + ".tmp";
-        File.WriteAllText(tmp, body);
-        File.Move(tmp, path, overwrite: true);
+        try
+        {
+            File.WriteAllText(tmp, body);
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // The lab is being torn down: nobody waits for this version any more.
+        }
     }
 
     public async ValueTask DisposeAsync()
