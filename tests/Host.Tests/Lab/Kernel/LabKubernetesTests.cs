@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npa.Host.Lab;
 using Npa.Host.Lab.Output;
@@ -70,7 +71,9 @@ public class LabKubernetesTests
         server.Delete(KubeObjects.Pods, "shop", "web-2");
         server.Upsert(KubeObjects.Pods, KubeObjects.Pod("shop", "api-1", "10.125.7.13", app: "api"));
         server.Upsert(KubeObjects.Pods, KubeObjects.Pod("shop", "api-2", "10.125.7.4", app: "api"));
-        server.Upsert(KubeObjects.Pods, KubeObjects.Pod("shop", "pending", "", app: "api"));
+        JsonObject pending = KubeObjects.Pod("shop", "pending", "10.125.7.99", app: "api");
+        pending["status"] = new JsonObject { ["phase"] = "Pending" };
+        server.Upsert(KubeObjects.Pods, pending);
         await WaitUntilAsync(daemon, () => string.Join(" ", daemon.Pods.Select(p => $"{p.Pod.Name}={string.Join(",", p.Ips)}")) ==
             "api-1=10.125.7.13 api-2=10.125.7.4 web-1=10.125.7.1");
 
@@ -78,6 +81,7 @@ public class LabKubernetesTests
         string addresses = global::Npa.Host.Lab.Kernel.Shell.Ip(Assert.Single(daemon.Pods, p => p.Pod.Name == "api-1").Netns, "-o", "addr", "show", "dev", "eth0");
         Assert.Contains("10.125.7.13", addresses, StringComparison.Ordinal);
         Assert.Empty(ConnectivityReport.Differences(await ObserveAsync(daemon), Expected(daemon)));
+        Assert.Contains(daemon.Store.ReadProgrammed()!.Diagnostics, d => d.Contains("shop/pending: no status.podIP", StringComparison.Ordinal));
     }
 
     [NetnsFact]
