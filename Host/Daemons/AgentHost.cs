@@ -71,6 +71,10 @@ public static class AgentHost
             builder.Services.AddHostedService<EnforceStage>();
             builder.Services.AddHostedService<SourceStage>();
             builder.Services.AddHostedService<MetricsPoller>();
+            if (options.EnablePolicyEventLogs && !options.DryRun && overrides.Enforcer is null)
+            {
+                builder.Services.AddHostedService<FlowLogStage>();
+            }
         }
 
         builder.Services.AddGrpc();
