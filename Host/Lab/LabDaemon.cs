@@ -100,7 +100,16 @@ public sealed class LabDaemon : IAsyncDisposable
         WriteState();
         _topology.CreateNode();
         Directory.CreateDirectory(FlowLogDirectory);
-        Enforcer = EnforcerFactory(new LabEnforcerContext(NodeNetns, BpfRoot, _options.Strict, FlowLogDirectory));
+        try
+        {
+            Enforcer = EnforcerFactory(new LabEnforcerContext(NodeNetns, BpfRoot, _options.Strict, FlowLogDirectory));
+        }
+        catch (Exception e) when (e is not LabException)
+        {
+            LabTeardown.RemoveKernelState(_options.Prefix, LabId, BpfRoot);
+            throw new LabException($"the eBPF enforcer could not start: {e.Message} (bpffs must be mounted at /sys/fs/bpf and npa run as root; scripts/setup.sh does both)", e);
+        }
+
         LabLog.NodeReady(_logger, LabId, NodeNetns, Enforcer.Description);
         WriteState();
         await ReconcileAsync(ct);

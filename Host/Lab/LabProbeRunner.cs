@@ -44,7 +44,7 @@ public static class LabProbeRunner
             }
         });
 
-        List<string> diagnostics = [];
+        Dictionary<string, int> unprobed = [];
         List<ConnectivityProbe> result = [];
         foreach (LabPort port in probes)
         {
@@ -58,13 +58,14 @@ public static class LabProbeRunner
                 ProbeOutcome o = outcomes[(port, from.ToString(), to.ToString())];
                 if (o.Verdict == ProbeVerdict.Unsupported)
                 {
-                    diagnostics.Add($"{port} {from} -> {to}: not probed: {o.Detail}");
+                    string key = $"{port}: not probed: {o.Detail}";
+                    unprobed[key] = unprobed.GetValueOrDefault(key) + 1;
                 }
 
                 return o.AsBool;
             }));
         }
 
-        return new ConnectivityReport(result, diagnostics);
+        return new ConnectivityReport(result, [.. unprobed.Select(kv => kv.Value == 1 ? kv.Key : $"{kv.Key} ({kv.Value} cells)")]);
     }
 }

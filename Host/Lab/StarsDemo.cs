@@ -130,6 +130,7 @@ public sealed class StarsDemo
         ConnectivityReport observed = await LabProbeRunner.RunAsync(pods, probes, ct);
         _out.WriteLine($"  (generation {lab.Generation}; {pods.Count * (pods.Count - 1) * probes.Count} real connection attempts)");
         WriteGrid(observed, pods);
+        await Task.Delay(TimeSpan.FromMilliseconds(500), ct); // the flow-log writer flushes when idle
         WriteDeniedFlows(lab);
         ConnectivityReport? expected = lab.Resolver.Expect(lab.Cluster, probes);
         string stepName = title.Split('\n')[0];
@@ -231,6 +232,12 @@ public sealed class StarsDemo
         if (!lab.Enforcer.Enforces)
         {
             _out.WriteLine("  denied flows: none can be logged (no enforcer in this build)");
+            return;
+        }
+
+        if (lab.Enforcer.Description.Contains("no flow logs", StringComparison.Ordinal))
+        {
+            _out.WriteLine($"  denied flows: not available ({lab.Enforcer.Description})");
             return;
         }
 
