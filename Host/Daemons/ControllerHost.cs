@@ -32,6 +32,8 @@ public static class ControllerHost
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
         });
         builder.Logging.SetMinimumLevel(LogLevels.Parse(options.LogLevel));
+        // Per-request lines of Kestrel and routing would drown the agent's own messages.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost);
         builder.Services.AddSingleton<IValidateOptions<ControllerOptions>, ControllerOptionsValidator>();
         builder.Services.AddOptions<ControllerOptions>().Configure(o =>
