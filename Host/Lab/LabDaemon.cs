@@ -91,6 +91,11 @@ public sealed class LabDaemon : IAsyncDisposable
             throw new LabException($"a lab ({existing.LabId}, pid {existing.Pid}) already runs with state dir {Store.Directory}; run 'npa lab down' first");
         }
 
+        if (_source is ILabStartedClusterSource started)
+        {
+            await started.StartAsync(ManifestDirectory, ct);
+        }
+
         if (!Directory.Exists(ManifestDirectory))
         {
             throw new LabException($"manifest folder {ManifestDirectory} does not exist");
@@ -359,6 +364,11 @@ public sealed class LabDaemon : IAsyncDisposable
             {
                 // The loop's own failures were logged; teardown goes on.
             }
+        }
+
+        if (_source is IAsyncDisposable source)
+        {
+            await source.DisposeAsync();
         }
 
         foreach (PodListeners l in _listeners.Values)

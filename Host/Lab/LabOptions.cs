@@ -17,4 +17,16 @@ public sealed record LabOptions(string ManifestDirectory, string StateDirectory)
 
     /// <summary>How often the folder is rescanned besides file-system notifications.</summary>
     public TimeSpan RescanInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// When set, the cluster comes from this kubeconfig's API server instead of a folder;
+    /// <see cref="ManifestDirectory"/> is then the folder where the source publishes what it observed.
+    /// </summary>
+    public string? Kubeconfig { get; init; }
+
+    /// <summary>How long <c>lab up --kubeconfig</c> waits for the API server's first lists.</summary>
+    public TimeSpan ApiReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The folder a kubeconfig lab publishes its observed version in, inside the state dir.</summary>
+    public static string ObservedDirectory(string stateDirectory) => Path.Combine(stateDirectory, "api");
 }

@@ -32,14 +32,16 @@ internal static class LabVerb
 
     private static Command Up()
     {
-        Command up = new("up", "Start the lab on a manifest folder and follow its changes (foreground unless --detach)");
-        Option<string> file = new("--file", "-f") { Description = "Manifest folder (Namespaces, Pods with status.podIP, NetworkPolicies)", Required = true };
+        Command up = new("up", "Start the lab on a manifest folder or a cluster's API server and follow its changes (foreground unless --detach)");
+        Option<string?> file = new("--file", "-f") { Description = "Manifest folder (Namespaces, Pods with status.podIP, NetworkPolicies)" };
+        Option<string?> kubeconfig = new("--kubeconfig") { Description = "Kubeconfig file: take Namespaces, Pods (status.podIPs), NetworkPolicies and Services from its API server instead of a folder" };
         Option<bool> strict = new("--strict") { Description = "Strict enforcing mode: pods start denied until their policy is programmed" };
         Option<string?> flowLogDir = new("--flow-log-dir") { Description = "Directory for flow logs (default STATE_DIR/flows)" };
         Option<bool> detach = new("--detach") { Description = "Run in the background; the pid is written to STATE_DIR/daemon.pid" };
         Option<string> prefix = new("--prefix") { Description = "Prefix of every namespace and pin the lab creates", DefaultValueFactory = _ => "npa" };
         Option<string> stateDir = StateDirOption();
         up.Options.Add(file);
+        up.Options.Add(kubeconfig);
         up.Options.Add(strict);
         up.Options.Add(flowLogDir);
         up.Options.Add(detach);
@@ -48,9 +50,19 @@ internal static class LabVerb
         up.SetAction(async (pr, ct) =>
         {
             string state = Path.GetFullPath(pr.GetValue(stateDir)!);
+            string? folder = pr.GetValue(file);
+            string? config = pr.GetValue(kubeconfig);
+            if ((folder is null) == (config is null))
+            {
+                Console.Error.WriteLine(folder is null
+                    ? "lab up: say where the cluster comes from: --file DIR (a manifest folder) or --kubeconfig FILE (an API server)"
+                    : "lab up: --file and --kubeconfig exclude each other: give one of them");
+                return 1;
+            }
+
             if (pr.GetValue(detach))
             {
-                List<string> again = ["--file", Path.GetFullPath(pr.GetValue(file)!), "--prefix", pr.GetValue(prefix)!];
+                List<string> again = [.. folder is not null ? new[] { "--file", Path.GetFullPath(folder) } : ["--kubeconfig", Path.GetFullPath(config!)], "--prefix", pr.GetValue(prefix)!];
                 if (pr.GetValue(strict))
                 {
                     again.Add("--strict");
@@ -64,8 +76,9 @@ internal static class LabVerb
                 return await DetachAsync(again, state, ct);
             }
 
-            LabOptions options = new(pr.GetValue(file)!, state)
+            LabOptions options = new(folder ?? LabOptions.ObservedDirectory(state), state)
             {
+                Kubeconfig = config is null ? null : Path.GetFullPath(config),
                 Strict = pr.GetValue(strict),
                 FlowLogDirectory = pr.GetValue(flowLogDir) is { } f ? Path.GetFullPath(f) : null,
                 Prefix = pr.GetValue(prefix)!,
@@ -100,7 +113,8 @@ internal static class LabVerb
             await daemon.StartAsync(stop.Token);
             File.WriteAllText(Path.Combine(options.StateDirectory, "daemon.pid"), Environment.ProcessId + "\n");
             Console.Out.WriteLine($"lab {daemon.LabId} up: {daemon.Pods.Count} pods, node namespace {daemon.NodeNetns}, enforcer: {daemon.Enforcer.Description}");
-            Console.Out.WriteLine($"following {daemon.ManifestDirectory}; 'npa lab probe' to test, 'npa lab down' (or Ctrl-C) to stop");
+            string following = options.Kubeconfig is null ? daemon.ManifestDirectory : $"the API server of {options.Kubeconfig}";
+            Console.Out.WriteLine($"following {following}; 'npa lab probe' to test, 'npa lab down' (or Ctrl-C) to stop");
             await Task.Delay(Timeout.Infinite, stop.Token);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
