@@ -39,6 +39,8 @@ public static class AgentHost
             o.UseUtcTimestamp = true;
         });
         builder.Logging.SetMinimumLevel(LogLevels.Parse(options.LogLevel));
+        // Per-request lines of Kestrel and routing would drown the agent's own messages.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost);
 
         builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
@@ -71,6 +73,10 @@ public static class AgentHost
             builder.Services.AddHostedService<EnforceStage>();
             builder.Services.AddHostedService<SourceStage>();
             builder.Services.AddHostedService<MetricsPoller>();
+            if (options.EnablePolicyEventLogs && !options.DryRun && overrides.Enforcer is null)
+            {
+                builder.Services.AddHostedService<FlowLogStage>();
+            }
         }
 
         builder.Services.AddGrpc();

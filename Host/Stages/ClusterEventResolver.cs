@@ -15,12 +15,16 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
     private readonly ResolverState state = new();
     private readonly HashSet<ObjectRef> localPods = [];
     private readonly Dictionary<ObjectRef, string> uids = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ObjectRef, IReadOnlyList<System.Net.IPAddress>> addresses = new();
 
     /// <summary>The resolver state itself (the controller builds PolicyEndpoints from it; single-threaded use).</summary>
     public ResolverState State => state;
 
     public IReadOnlyDictionary<ObjectRef, PodPolicy> Desired =>
         nodeName is null ? state.PodPolicies : state.PodPolicies.Where(kv => localPods.Contains(kv.Key)).ToDictionary();
+
+    /// <summary>Every known pod's addresses (thread-safe snapshot source for flow-log enrichment).</summary>
+    public IEnumerable<KeyValuePair<ObjectRef, IReadOnlyList<System.Net.IPAddress>>> PodAddresses => addresses;
 
     /// <summary>The uid of a pod the resolver knows, or null.</summary>
     public string? UidOf(ObjectRef pod)
@@ -53,6 +57,15 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
 
         lock (uids)
         {
+            if (e is Ev.PodUpserted any)
+            {
+                addresses[any.Pod.Ref] = any.Pod.Ips;
+            }
+            else if (e is Ev.PodDeleted removed)
+            {
+                addresses.TryRemove(removed.Pod, out _);
+            }
+
             if (e is Ev.PodUpserted { Pod.Uid.Length: > 0 } withUid)
             {
                 uids[withUid.Pod.Ref] = withUid.Pod.Uid;
