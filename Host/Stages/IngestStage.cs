@@ -10,7 +10,8 @@ namespace Npa.Host.Stages;
 
 /// <summary>
 /// First stage. Before reading any new event it replays the journal's restored object set into the
-/// pipeline, so the node enforces its last known state even when the API server cannot be reached.
+/// pipeline as one batch, so the node enforces its last known state even when the API server cannot
+/// be reached, and no pod passes through a partial state on the way.
 /// Then it appends every input event to the journal before passing it on, and deletes restored
 /// objects that the first full list of their kind no longer contains.
 /// </summary>
@@ -30,9 +31,11 @@ public sealed class IngestStage(
             IReadOnlyList<JournalEvent> objects = restored.Objects.Objects;
             RestoreReconciler reconciler = new(objects.Select(o => o.Key));
             long now = time.GetTimestamp();
-            foreach (JournalEvent e in objects)
+            // One batch: a pod restored before the policy that isolates it must not be handed on as unisolated.
+            for (int i = 0; i < objects.Count; i++)
             {
-                await channels.Accepted.Writer.WriteAsync(new AcceptedEvent(ClusterEventMapper.ToCluster(e), now), stoppingToken);
+                AcceptedEvent accepted = new(ClusterEventMapper.ToCluster(objects[i]), now) { Restored = true, EndsRestore = i == objects.Count - 1 };
+                await channels.Accepted.Writer.WriteAsync(accepted, stoppingToken);
             }
 
             StageLog.Restored(logger, objects.Count, restored.LastSequence, restored.Problems.Count);

@@ -2,17 +2,25 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npa.Host.Channels;
 using Npa.Host.Metrics;
+using Npa.Resolver.MapState;
+using Npa.Resolver.Model;
 using Npa.Resolver.Resolution;
 
 namespace Npa.Host.Stages;
 
-/// <summary>Second stage: feeds each accepted event to the resolver and passes on what changed.</summary>
+/// <summary>
+/// Second stage: feeds each accepted event to the resolver and passes on what changed. The journal's
+/// restored set is resolved whole before anything goes on: replayed one object at a time, a pod would
+/// briefly be handed on without the policies that come after it (and its pinned rules opened up).
+/// </summary>
 public sealed class ResolveStage(
     PipelineChannels channels,
     IDesiredPolicyResolver resolver,
     NpaMetrics metrics,
     ILogger<ResolveStage> logger) : BackgroundService
 {
+    private readonly HashSet<ObjectRef> restoring = [];
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -21,7 +29,7 @@ public sealed class ResolveStage(
             {
                 (string kind, string id) = StageScope.Identify(accepted.Event);
                 using IDisposable? scope = StageScope.Begin(logger, kind, id);
-                PodPolicyChanges changes;
+                PodPolicyChanges changes = PodPolicyChanges.None;
                 try
                 {
                     changes = resolver.Apply(accepted.Event);
@@ -30,7 +38,22 @@ public sealed class ResolveStage(
                 {
                     metrics.StageErrors.WithLabels("resolve").Inc();
                     StageLog.ItemFailed(logger, ex, nameof(ResolveStage), kind, id);
-                    continue;
+                    if (!accepted.EndsRestore)
+                    {
+                        continue;
+                    }
+                }
+
+                if (accepted.Restored)
+                {
+                    restoring.UnionWith(changes.Changed.Select(p => p.Pod));
+                    restoring.UnionWith(changes.Removed);
+                    if (!accepted.EndsRestore)
+                    {
+                        continue;
+                    }
+
+                    changes = Settled();
                 }
 
                 if (!changes.IsEmpty)
@@ -43,5 +66,17 @@ public sealed class ResolveStage(
         {
             channels.Desired.Writer.TryComplete();
         }
+    }
+
+    /// <summary>Where the restored batch left each pod it touched: its desired policy, or removed.</summary>
+    private PodPolicyChanges Settled()
+    {
+        IReadOnlyDictionary<ObjectRef, PodPolicy> desired = resolver.Desired;
+        List<ObjectRef> touched = [.. restoring.Order()];
+        restoring.Clear();
+        return new PodPolicyChanges(
+            [.. touched.Where(desired.ContainsKey).Select(p => desired[p])],
+            [.. touched.Where(p => !desired.ContainsKey(p))],
+            touched.Count);
     }
 }
