@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Nodes;
 using Npa.Enforcer;
 using Npa.Enforcer.Inspect;
 using Npa.Host.Lab;
@@ -35,7 +36,14 @@ public class AgentKillTests(ITestOutputHelper output)
     private static readonly TimeSpan AllowedTimeout = TimeSpan.FromSeconds(3);
 
     [KernelFact]
-    public async Task KillNine_UnderSteadyTraffic_ThenRestartWithTheApiServerUnreachable_MisjudgesNoProbe()
+    public Task KillNine_UnderSteadyTraffic_ThenRestartWithTheApiServerUnreachable_MisjudgesNoProbe() =>
+        KillAndRestartAsync("networkpolicies");
+
+    [KernelFact]
+    public Task KillNine_WithRulesFromPolicyEndpoints_ThenRestartWithTheApiServerUnreachable_MisjudgesNoProbe() =>
+        KillAndRestartAsync("policyendpoints");
+
+    private async Task KillAndRestartAsync(string policySource)
     {
         await using KillLab lab = new();
         await using Server server = await Server.StartAsync();
@@ -44,9 +52,10 @@ public class AgentKillTests(ITestOutputHelper output)
         server.Upsert(KubeObjects.Pods, KubeObjects.Pod(Namespace, "web", lab.WebIp.ToString(), node: NodeName, app: "web"));
         // allow-8080 isolates app=web for ingress and admits TCP/8080 only: client -> web:8081 must be dropped.
         server.Upsert(KubeObjects.NetworkPolicies, KubeObjects.Policy(Namespace, "allow-8080", AllowedPort));
+        server.Upsert(KubeObjects.PolicyEndpoints, AllowPortEndpoint(lab.WebIp, AllowedPort));
         lab.ForwardApiServer(server.BaseUri);
 
-        AgentProcess first = lab.StartAgent();
+        AgentProcess first = lab.StartAgent(policySource);
         Assert.True(await lab.WaitAsync(async () => await lab.ReadyzAsync() == "ready" && await lab.EnforcedAsync()),
             $"the agent never became ready and enforcing: {await lab.ReadyzAsync()}\n{first.Output}");
 
@@ -63,7 +72,7 @@ public class AgentKillTests(ITestOutputHelper output)
 
         probes.Phase = "API server unreachable, agent restarting";
         lab.StopApiServer();
-        AgentProcess second = lab.StartAgent();
+        AgentProcess second = lab.StartAgent(policySource);
         string? readyz = null;
         Assert.True(await lab.WaitAsync(async () => (readyz = await lab.ReadyzAsync())?.Contains("journal restored", StringComparison.Ordinal) == true),
             $"the restarted agent never restored its journal: {readyz}\n{second.Output}");
@@ -81,6 +90,32 @@ public class AgentKillTests(ITestOutputHelper output)
         Assert.True(tally.Misjudged.Count == 0, $"{tally.Misjudged.Count} of {tally.Total} probes misjudged:\n{string.Join('\n', tally.Misjudged.Take(20))}");
         Assert.True(tally.Allowed >= 80 && tally.Denied >= 80, $"too few probes ran: {tally.Allowed} allowed, {tally.Denied} denied");
     }
+
+    /// <summary>The PolicyEndpoint a controller publishes for allow-8080: web isolated for ingress, TCP/8080 from anywhere.</summary>
+    private static JsonObject AllowPortEndpoint(IPAddress webIp, int port) => new()
+    {
+        ["apiVersion"] = "networking.k8s.aws/v1alpha1",
+        ["kind"] = "PolicyEndpoint",
+        ["metadata"] = new JsonObject { ["namespace"] = Namespace, ["name"] = "allow-8080-x7k2q" },
+        ["spec"] = new JsonObject
+        {
+            ["policyRef"] = new JsonObject { ["name"] = "allow-8080", ["namespace"] = Namespace },
+            ["podIsolation"] = new JsonArray("Ingress"),
+            ["podSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "web" } },
+            ["podSelectorEndpoints"] = new JsonArray(new JsonObject
+            {
+                ["hostIP"] = "10.0.0.1",
+                ["podIP"] = webIp.ToString(),
+                ["name"] = "web",
+                ["namespace"] = Namespace,
+            }),
+            ["ingress"] = new JsonArray(new JsonObject
+            {
+                ["cidr"] = "0.0.0.0/0",
+                ["ports"] = new JsonArray(new JsonObject { ["protocol"] = "TCP", ["port"] = port }),
+            }),
+        },
+    };
 
     internal sealed record ProbeTally(int Allowed, int Denied, IReadOnlyList<string> Misjudged)
     {
@@ -238,11 +273,11 @@ public class AgentKillTests(ITestOutputHelper output)
             _api = null;
         }
 
-        public AgentProcess StartAgent()
+        public AgentProcess StartAgent(string policySource)
         {
             AgentProcess agent = AgentProcess.Start(_topology.NodeNetns,
             [
-                "agent", "--enable-network-policy=true", "--policy-source=networkpolicies",
+                "agent", "--enable-network-policy=true", $"--policy-source={policySource}",
                 $"--kubeconfig={Kubeconfig}", $"--node-name={NodeName}",
                 $"--journal-dir={Path.Combine(State, "journal")}", $"--bpffs-root={BpffsRoot}",
                 $"--cni-socket={Path.Combine(State, "npa.sock")}", $"--log-file={Path.Combine(State, "flows.log")}",
