@@ -1,15 +1,22 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npa.Host.Channels;
+using Npa.Host.Health;
 using Npa.Host.Metrics;
+using Npa.Resolver.Events;
 using Npa.Resolver.Resolution;
 
 namespace Npa.Host.Stages;
 
-/// <summary>Second stage: feeds each accepted event to the resolver and passes on what changed.</summary>
+/// <summary>
+/// Second stage: feeds each accepted event to the resolver and passes on what changed. At the live
+/// source's first pod list marker it reports the node's pods to <see cref="PipelineReadiness.PodsListed"/>
+/// (markers replayed from the journal carry no resource version and do not count).
+/// </summary>
 public sealed class ResolveStage(
     PipelineChannels channels,
     IDesiredPolicyResolver resolver,
+    PipelineReadiness readiness,
     NpaMetrics metrics,
     ILogger<ResolveStage> logger) : BackgroundService
 {
@@ -31,6 +38,11 @@ public sealed class ResolveStage(
                     metrics.StageErrors.WithLabels("resolve").Inc();
                     StageLog.ItemFailed(logger, ex, nameof(ResolveStage), kind, id);
                     continue;
+                }
+
+                if (accepted.Event is SourceSynced { SyncedKind: ResourceKind.Pod, ResourceVersion.Length: > 0 } && !readiness.PodsListed.IsCompleted)
+                {
+                    readiness.MarkPodsListed(resolver.Desired.Keys.ToHashSet());
                 }
 
                 if (!changes.IsEmpty)
