@@ -36,7 +36,7 @@ internal sealed class TestAgent : IAsyncDisposable
         return dir;
     }
 
-    public static async Task<TestAgent> StartAsync(string stateDir, IClusterEventSource source, EnforcingMode mode = EnforcingMode.Standard)
+    public static async Task<TestAgent> StartAsync(string stateDir, IClusterEventSource source, EnforcingMode mode = EnforcingMode.Standard, InMemoryPodEnforcer? enforcer = null)
     {
         AgentOptions options = new()
         {
@@ -49,7 +49,7 @@ internal sealed class TestAgent : IAsyncDisposable
             EnforcingModeText = mode == EnforcingMode.Strict ? "strict" : "standard",
             LogLevel = "warn",
         };
-        InMemoryPodEnforcer enforcer = new();
+        enforcer ??= new InMemoryPodEnforcer();
         WebApplication app = AgentHost.Build(options, new AgentHostOverrides { Enforcer = enforcer, Source = source });
         await app.StartAsync().WaitAsync(TestTimeouts.Default);
         return new TestAgent(app, options, enforcer);
