@@ -22,9 +22,9 @@ public interface IPodEnforcer
 
     /// <summary>
     /// After the first full list of pods: removes the pods the enforcer found already programmed when
-    /// the agent started (pinned state) that are not in <paramref name="listed"/>, the node's pods now,
-    /// so pods deleted while the agent was down lose their programs. Pods seen since the start are
-    /// left alone. Returns the pods removed.
+    /// the agent started (pinned state) that are not in <paramref name="listed"/> (the node's pods now)
+    /// or are known under another uid, so pods deleted while the agent was down lose their programs.
+    /// Pods set up since the start are left alone. Returns the pods removed.
     /// </summary>
     IReadOnlyList<ObjectRef> RemoveStalePods(IReadOnlySet<ObjectRef> listed) => [];
 

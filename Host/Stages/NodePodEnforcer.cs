@@ -72,9 +72,12 @@ public sealed class NodePodEnforcer(NodeEnforcer enforcer, HostMode defaultMode,
     public IReadOnlyList<ObjectRef> RemoveStalePods(IReadOnlySet<ObjectRef> listed)
     {
         ArgumentNullException.ThrowIfNull(listed);
-        HashSet<PodKey> keep = enforcer.Pods().Select(p => p.Pod).Where(k => !adopted.Contains(k) || listed.Contains(k.Ref)).ToHashSet();
+        HashSet<PodKey> keep = enforcer.Pods().Select(p => p.Pod).Where(k => !adopted.Contains(k) || (listed.Contains(k.Ref) && SameUid(k))).ToHashSet();
         return enforcer.RemovePodsExcept(keep).Select(k => k.Ref).ToList();
     }
+
+    /// <summary>False when the pod's name now belongs to another pod (deleted and re-created while the agent was down).</summary>
+    private bool SameUid(PodKey key) => uidOf(key.Ref) is not { Length: > 0 } uid || uid == key.Uid;
 
     private PodKey KeyOf(ObjectRef pod)
     {
