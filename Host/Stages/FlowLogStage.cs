@@ -50,7 +50,7 @@ public sealed class FlowLogStage(
         using HttpClient? http = options.EnableCloudWatchLogs ? new HttpClient { Timeout = TimeSpan.FromSeconds(30) } : null;
         await using CloudWatchShipper? shipper = http is null
             ? null
-            : FlowLogCloudWatchTarget.Resolve(options, Environment.GetEnvironmentVariable)
+            : FlowLogCloudWatchTarget.Resolve(options, Environment.GetEnvironmentVariable, FlowLogCloudWatchTarget.InstanceRegion)
                 .CreateShipper(http, new DefaultAwsCredentialSource(), counters, time, logger);
         shipper?.Start();
         using RingBufferReader reader = new(

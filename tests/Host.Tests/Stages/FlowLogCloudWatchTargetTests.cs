@@ -106,10 +106,18 @@ public sealed class FlowLogCloudWatchTargetTests : IAsyncLifetime
     }
 
     [Fact]
+    public void WithoutRegionVariables_TheInstancesRegionIsUsed()
+    {
+        FlowLogCloudWatchTarget target = FlowLogCloudWatchTarget.Resolve(new AgentOptions { NodeName = "node-a" }, _ => null, () => "ap-south-1");
+
+        Assert.Equal("ap-south-1", target.Region);
+    }
+
+    [Fact]
     public void WithoutARegion_TheErrorNamesTheVariables()
     {
         ArgumentException error = Assert.Throws<ArgumentException>(() =>
-            FlowLogCloudWatchTarget.Resolve(new AgentOptions { NodeName = "node-a" }, _ => null));
+            FlowLogCloudWatchTarget.Resolve(new AgentOptions { NodeName = "node-a" }, _ => null, () => null));
 
         Assert.Contains("AWS_REGION", error.Message, StringComparison.Ordinal);
         Assert.Contains("--enable-cloudwatch-logs", error.Message, StringComparison.Ordinal);
