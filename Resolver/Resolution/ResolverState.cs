@@ -132,7 +132,7 @@ public sealed class ResolverState
                 }
 
                 _index.Upsert(pod);
-                _cache.InvalidatePodsOf(pod.Namespace);
+                _cache.InvalidatePod(old, pod);
                 targets.Add(pod.Ref);
                 break;
             }
@@ -147,7 +147,7 @@ public sealed class ResolverState
 
                 AddPoliciesDependingOn(old, policies);
                 _index.RemovePod(podRef);
-                _cache.InvalidatePodsOf(podRef.Namespace);
+                _cache.InvalidatePod(old, null);
                 targets.Add(podRef);
                 break;
             }
