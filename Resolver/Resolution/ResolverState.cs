@@ -333,7 +333,16 @@ public sealed class ResolverState
     {
         IReadOnlyDictionary<string, string> nsLabels = _index.LabelsOfNamespace(updated.Namespace);
         bool addressing = !old.Ips.SequenceEqual(updated.Ips) || !old.Ports.SequenceEqual(updated.Ports) || old.HostNetwork != updated.HostNetwork;
-        ServiceInfo[] joinedOrLeft = _index.ServicesIn(updated.Namespace).Where(s => BacksService(s, old) != BacksService(s, updated)).ToArray();
+        List<ServiceInfo>? changedServices = null;
+        foreach (ServiceInfo s in _index.ServicesIn(updated.Namespace))
+        {
+            if (BacksService(s, old) != BacksService(s, updated))
+            {
+                (changedServices ??= []).Add(s);
+            }
+        }
+
+        ServiceInfo[] joinedOrLeft = changedServices is null ? [] : changedServices.ToArray();
         Dictionary<(string, string), bool> memo = [];
         foreach (PeerUse use in _peers.CandidatesFor(updated.Namespace))
         {
@@ -385,6 +394,11 @@ public sealed class ResolverState
 
         foreach (PolicyRule rule in policy.Egress)
         {
+            if (!AllowsATargetPort(rule, old, updated, services))
+            {
+                continue;
+            }
+
             // Rules of the same shape (many policies share a DNS or monitoring rule) answer alike: decide once per event.
             RuleShape shape = RuleShapes.GetValue(rule, RuleShape.Of);
             (string, string) key = (shape.SelectsInOwnNamespace ? policy.Namespace : "", shape.Text);
@@ -406,11 +420,13 @@ public sealed class ResolverState
     private static bool RuleServiceEntriesMayChange(PolicyRule rule, string policyNamespace, PodInfo old, PodInfo updated,
         IReadOnlyDictionary<string, string> nsLabels, ServiceInfo[] services)
     {
-        if (!Involves(rule, policyNamespace, old, nsLabels) && !Involves(rule, policyNamespace, updated, nsLabels))
-        {
-            return false;
-        }
+        // The port test is the cheaper one (a DNS rule never allows an HTTP target port): do it first.
+        return AllowsATargetPort(rule, old, updated, services) &&
+            (Involves(rule, policyNamespace, old, nsLabels) || Involves(rule, policyNamespace, updated, nsLabels));
+    }
 
+    private static bool AllowsATargetPort(PolicyRule rule, PodInfo old, PodInfo updated, ServiceInfo[] services)
+    {
         foreach (ServiceInfo service in services)
         {
             foreach (ServicePort sp in service.Ports)
@@ -459,9 +475,23 @@ public sealed class ResolverState
         return false;
     }
 
-    private static bool BacksService(ServiceInfo service, PodInfo pod) =>
-        service.Selector is { Count: > 0 } selector && pod.Ips.Count > 0 &&
-        selector.All(kv => pod.Labels.TryGetValue(kv.Key, out string? v) && v == kv.Value);
+    private static bool BacksService(ServiceInfo service, PodInfo pod)
+    {
+        if (service.Selector is not { Count: > 0 } selector || pod.Ips.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (KeyValuePair<string, string> kv in selector)
+        {
+            if (!pod.Labels.TryGetValue(kv.Key, out string? v) || v != kv.Value)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>True when every peer of the policy selects both versions of the pod or neither.</summary>
     private static bool PeerSetsEqual(NetworkPolicySpec policy, PodInfo old, PodInfo updated, IReadOnlyDictionary<string, string> nsLabels)
