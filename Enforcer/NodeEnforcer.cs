@@ -349,7 +349,7 @@ public sealed class NodeEnforcer : IDisposable
         int deleted = 0;
         lock (_gate)
         {
-            foreach (KeyValuePair<NpaCtKey, NpaCtValue> ct in _conntrack.Entries())
+            foreach (KeyValuePair<NpaCtKey, NpaCtValue> ct in _conntrack.EntriesBatched())
             {
                 if (now > ct.Value.LastSeenNs && now - ct.Value.LastSeenNs > limit && _conntrack.Delete(ct.Key))
                 {
@@ -427,7 +427,7 @@ public sealed class NodeEnforcer : IDisposable
     {
         lock (_gate)
         {
-            return _conntrack.Entries().Select(e => Decode(e.Key, e.Value)).ToList();
+            return _conntrack.EntriesBatched().Select(e => Decode(e.Key, e.Value)).ToList();
         }
     }
 
@@ -553,7 +553,7 @@ public sealed class NodeEnforcer : IDisposable
     private Dictionary<uint, int> RevokeConntrack(Dictionary<uint, LpmPodState> desiredByPod)
     {
         Dictionary<uint, int> deleted = new();
-        foreach (NpaCtKey key in _conntrack.Keys())
+        foreach ((NpaCtKey key, _) in _conntrack.EntriesBatched())
         {
             if (!desiredByPod.TryGetValue(key.PodId, out LpmPodState? desired))
             {
@@ -580,7 +580,7 @@ public sealed class NodeEnforcer : IDisposable
         }
 
         DeleteEntries(entry.PodId, entry.Programmed);
-        foreach (NpaCtKey key in _conntrack.Keys())
+        foreach ((NpaCtKey key, _) in _conntrack.EntriesBatched())
         {
             if (key.PodId == entry.PodId)
             {

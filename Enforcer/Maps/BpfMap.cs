@@ -89,6 +89,47 @@ internal sealed unsafe class BpfMap<TKey, TValue> : IDisposable
         }
     }
 
+    /// <summary>
+    /// Every entry, read in chunks with BPF_MAP_LOOKUP_BATCH (hash maps); falls back to one lookup per
+    /// key where the kernel or map type does not support batches.
+    /// </summary>
+    public List<KeyValuePair<TKey, TValue>> EntriesBatched(int chunk = 4096)
+    {
+        List<KeyValuePair<TKey, TValue>> entries = new();
+        TKey[] keys = new TKey[chunk];
+        TValue[] values = new TValue[chunk];
+        ulong inToken = 0, outToken = 0; // hash maps use a u32 bucket cursor
+        bool first = true;
+        fixed (TKey* k = keys)
+        fixed (TValue* v = values)
+        {
+            while (true)
+            {
+                uint count = (uint)chunk;
+                int r = LibBpf.bpf_map_lookup_batch(Fd.Fd, first ? null : &inToken, &outToken, k, v, &count, 0);
+                if (r < 0 && r != -ENOENT)
+                {
+                    return r == -28 /* ENOSPC: a bucket larger than the chunk */ && chunk < 1 << 20
+                        ? EntriesBatched(chunk * 4)
+                        : Entries();
+                }
+
+                for (int i = 0; i < count; i++)
+                {
+                    entries.Add(new(keys[i], values[i]));
+                }
+
+                if (r == -ENOENT)
+                {
+                    return entries;
+                }
+
+                inToken = outToken;
+                first = false;
+            }
+        }
+    }
+
     /// <summary>Every entry that is still there when read.</summary>
     public List<KeyValuePair<TKey, TValue>> Entries()
     {

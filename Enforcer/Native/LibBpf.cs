@@ -60,6 +60,10 @@ internal static unsafe partial class LibBpf
     [LibraryImport(Lib)]
     public static partial int bpf_map_get_next_key(int fd, void* key, void* nextKey);
 
+    /// <summary>Reads up to *count entries after in_batch (NULL: from the start); -ENOENT after the last chunk.</summary>
+    [LibraryImport(Lib)]
+    public static partial int bpf_map_lookup_batch(int fd, void* inBatch, void* outBatch, void* keys, void* values, uint* count, nint opts);
+
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int bpf_obj_pin(int fd, string path);
 

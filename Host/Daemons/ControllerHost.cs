@@ -32,6 +32,8 @@ public static class ControllerHost
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
         });
         builder.Logging.SetMinimumLevel(LogLevels.Parse(options.LogLevel));
+        // Per-request lines of Kestrel and routing would drown the agent's own messages.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost);
         builder.Services.AddSingleton<IValidateOptions<ControllerOptions>, ControllerOptionsValidator>();
         builder.Services.AddOptions<ControllerOptions>().Configure(o =>
@@ -69,11 +71,18 @@ public static class ControllerHost
             });
         }
 
+        if (live && options.EnableConfigmapCheck)
+        {
+            builder.Services.AddSingleton(sp => new ConfigMapGate(sp.GetRequiredService<k8s.Kubernetes>(),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("Npa.Host.Daemons"), TimeProvider.System));
+        }
+
         builder.Services.AddHostedService<ControllerStage>();
         builder.Services.AddHostedService(sp => new PolicyEndpointPublisher(
             sp.GetRequiredService<PipelineChannels>(), sp.GetRequiredService<IPolicyEndpointSink>(), options,
             sp.GetRequiredService<NpaMetrics>(), sp.GetRequiredService<ILogger<PolicyEndpointPublisher>>(),
-            sp.GetService<ControllerLeadership>()));
+            sp.GetService<ControllerLeadership>(),
+            sp.GetService<ConfigMapGate>()));
         builder.Services.AddHostedService<SourceStage>();
 
         BindAddress metrics = BindAddress.Parse(options.MetricsBindAddr);

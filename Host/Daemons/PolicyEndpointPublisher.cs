@@ -18,13 +18,19 @@ public sealed class PolicyEndpointPublisher(
     Options.ControllerOptions options,
     NpaMetrics metrics,
     ILogger<PolicyEndpointPublisher> logger,
-    ControllerLeadership? leadership = null) : BackgroundService
+    ControllerLeadership? leadership = null,
+    ConfigMapGate? gate = null) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         leadership is null ? PublishAsync(stoppingToken) : leadership.RunAsync(PublishAsync, stoppingToken);
 
     private async Task PublishAsync(CancellationToken cancellationToken)
     {
+        if (gate is not null)
+        {
+            await gate.WaitUntilEnabledAsync(cancellationToken);
+        }
+
         ParallelOptions parallel = new() { MaxDegreeOfParallelism = options.MaxConcurrentReconciles, CancellationToken = cancellationToken };
         while (await channels.Publish.Reader.WaitToReadAsync(cancellationToken))
         {

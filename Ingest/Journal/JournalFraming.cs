@@ -76,14 +76,14 @@ public static class JournalFraming
     /// Reads frames from <paramref name="body"/> (the bytes after the file header) until the end or
     /// the first bad frame. <paramref name="validLength"/> is the length of the good prefix.
     /// </summary>
-    public static List<T> ReadFrames<T>(ReadOnlySpan<byte> body, out int validLength, out FrameProblem problem)
+    public static List<T> ReadFrames<T>(ReadOnlyMemory<byte> body, out int validLength, out FrameProblem problem)
     {
         List<T> values = [];
         int offset = 0;
         problem = FrameProblem.None;
         while (offset < body.Length)
         {
-            ReadOnlySpan<byte> rest = body[offset..];
+            ReadOnlySpan<byte> rest = body.Span[offset..];
             if (rest.Length < FrameHeaderSize)
             {
                 problem = FrameProblem.Torn;
@@ -113,7 +113,7 @@ public static class JournalFraming
             T value;
             try
             {
-                value = MessagePackSerializer.Deserialize<T>(payload.ToArray(), JournalSerializer.Options);
+                value = MessagePackSerializer.Deserialize<T>(body.Slice(offset + FrameHeaderSize, (int)length), JournalSerializer.Options);
             }
             catch (MessagePackSerializationException)
             {

@@ -80,7 +80,7 @@ public static class JournalReader
         }
 
         List<JournalRecord> records = JournalFraming.ReadFrames<JournalRecord>(
-            bytes.AsSpan(JournalFraming.FileHeaderSize), out int valid, out FrameProblem problem);
+            bytes.AsMemory(JournalFraming.FileHeaderSize), out int valid, out FrameProblem problem);
         if (problem != FrameProblem.None)
         {
             long offset = JournalFraming.FileHeaderSize + valid;
@@ -112,7 +112,7 @@ public static class JournalReader
             }
 
             List<JournalSnapshot> frames = JournalFraming.ReadFrames<JournalSnapshot>(
-                bytes.AsSpan(JournalFraming.FileHeaderSize), out int valid, out FrameProblem problem);
+                bytes.AsMemory(JournalFraming.FileHeaderSize), out int valid, out FrameProblem problem);
             if (frames.Count != 1 || problem != FrameProblem.None)
             {
                 problems.Add(new JournalProblem(path, JournalFraming.FileHeaderSize + valid,

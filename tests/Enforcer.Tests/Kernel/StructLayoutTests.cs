@@ -41,6 +41,22 @@ public sealed class StructLayoutTests : IDisposable
         }
     }
 
+    [KernelFact]
+    public unsafe void BatchedRead_ReturnsTheSameEntriesAsKeyByKey()
+    {
+        using BpfMap<NpaCtKey, NpaCtValue> ct = new(PinnedObjects.Get(Path.Combine(_root.Path, "maps", MapNames.Conntrack)), "ct");
+        for (int i = 0; i < 50; i++)
+        {
+            NpaCtKey key = new() { PodId = 1, Protocol = 6, Family = 4, SrcPort = (ushort)(1000 + i) };
+            ct.Update(key, new NpaCtValue { RuleId = (uint)i });
+        }
+
+        var byKey = ct.Entries().Select(e => (e.Key.SrcPort, e.Value.RuleId)).Order().ToList();
+        var batched = ct.EntriesBatched(chunk: 7).Select(e => (e.Key.SrcPort, e.Value.RuleId)).Order().ToList();
+        Assert.Equal(50, byKey.Count);
+        Assert.Equal(byKey, batched);
+    }
+
     [Fact]
     public void FlowEvent_HasTheFixedLayoutOfNpaEventH()
     {

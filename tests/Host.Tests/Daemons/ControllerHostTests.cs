@@ -60,3 +60,23 @@ public class ControllerHostTests
         }
     }
 }
+
+public class ConfigMapGateTests
+{
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData("True", true)]
+    [InlineData("false", false)]
+    [InlineData("", false)]
+    public void Controller_IsOnOnlyWhenTheConfigMapSaysTrue(string value, bool expected)
+    {
+        Assert.Equal(expected, ConfigMapGate.IsEnabled(new Dictionary<string, string> { [ConfigMapGate.Key] = value }));
+    }
+
+    [Fact]
+    public void MissingConfigMapOrKey_MeansOff()
+    {
+        Assert.False(ConfigMapGate.IsEnabled(null));
+        Assert.False(ConfigMapGate.IsEnabled(new Dictionary<string, string> { ["other"] = "true" }));
+    }
+}
