@@ -342,7 +342,7 @@ public sealed class ResolverState
             }
         }
 
-        ServiceInfo[] joinedOrLeft = changedServices is null ? [] : changedServices.ToArray();
+        ServiceTarget[] joinedOrLeft = changedServices is null ? [] : ServiceTargets(changedServices, old, updated);
         Dictionary<(string, string), bool> memo = [];
         foreach (PeerUse use in _peers.CandidatesFor(updated.Namespace))
         {
@@ -385,7 +385,7 @@ public sealed class ResolverState
     /// pod, the target port of one of <paramref name="services"/>: only then can its cluster-IP entries change.
     /// </summary>
     private static bool ServiceEntriesMayChange(NetworkPolicySpec policy, PodInfo old, PodInfo updated,
-        IReadOnlyDictionary<string, string> nsLabels, ServiceInfo[] services, Dictionary<(string, string), bool> memo)
+        IReadOnlyDictionary<string, string> nsLabels, ServiceTarget[] services, Dictionary<(string, string), bool> memo)
     {
         if ((policy.PolicyTypes & PolicyTypes.Egress) == 0)
         {
@@ -394,7 +394,7 @@ public sealed class ResolverState
 
         foreach (PolicyRule rule in policy.Egress)
         {
-            if (!AllowsATargetPort(rule, old, updated, services))
+            if (!AllowsATargetPort(rule, services))
             {
                 continue;
             }
@@ -418,24 +418,47 @@ public sealed class ResolverState
     }
 
     private static bool RuleServiceEntriesMayChange(PolicyRule rule, string policyNamespace, PodInfo old, PodInfo updated,
-        IReadOnlyDictionary<string, string> nsLabels, ServiceInfo[] services)
+        IReadOnlyDictionary<string, string> nsLabels, ServiceTarget[] services)
     {
         // The port test is the cheaper one (a DNS rule never allows an HTTP target port): do it first.
-        return AllowsATargetPort(rule, old, updated, services) &&
+        return AllowsATargetPort(rule, services) &&
             (Involves(rule, policyNamespace, old, nsLabels) || Involves(rule, policyNamespace, updated, nsLabels));
     }
 
-    private static bool AllowsATargetPort(PolicyRule rule, PodInfo old, PodInfo updated, ServiceInfo[] services)
+    /// <summary>A Service port's target port number on one version of the pod.</summary>
+    private readonly record struct ServiceTarget(PodInfo Pod, Protocol Protocol, int Port);
+
+    /// <summary>The target ports of the Services' ports on either version of the pod, worked out once per event.</summary>
+    private static ServiceTarget[] ServiceTargets(List<ServiceInfo> services, PodInfo old, PodInfo updated)
     {
+        List<ServiceTarget> targets = [];
         foreach (ServiceInfo service in services)
         {
             foreach (ServicePort sp in service.Ports)
             {
-                if ((NamedPortResolver.TargetOn(sp, old) is int a && RuleResolver.PortsAllow(rule, old, sp.Protocol, a)) ||
-                    (NamedPortResolver.TargetOn(sp, updated) is int b && RuleResolver.PortsAllow(rule, updated, sp.Protocol, b)))
+                if (NamedPortResolver.TargetOn(sp, old) is int a)
                 {
-                    return true;
+                    targets.Add(new ServiceTarget(old, sp.Protocol, a));
                 }
+
+                if (NamedPortResolver.TargetOn(sp, updated) is int b)
+                {
+                    targets.Add(new ServiceTarget(updated, sp.Protocol, b));
+                }
+            }
+        }
+
+        // No target port on either version: no rule can allow one, so no cluster-IP entry can change.
+        return targets.ToArray();
+    }
+
+    private static bool AllowsATargetPort(PolicyRule rule, ServiceTarget[] targets)
+    {
+        foreach (ServiceTarget t in targets)
+        {
+            if (RuleResolver.PortsAllow(rule, t.Pod, t.Protocol, t.Port))
+            {
+                return true;
             }
         }
 
