@@ -3,8 +3,9 @@ using Npa.Resolver.Model;
 namespace Npa.Resolver.Selection;
 
 /// <summary>
-/// Remembers which pods a peer selects, so policies sharing a selector resolve it once. Valid for one
-/// pass over an unchanging <see cref="ClusterIndex"/>; the owner clears it whenever pods or namespaces change.
+/// Remembers which pods a peer selects, so policies sharing a selector resolve it once. Valid while the
+/// <see cref="ClusterIndex"/> is unchanged; on a pod change the owner calls <see cref="InvalidatePod"/>
+/// (which drops only the entries that include either version of the pod), on other changes <see cref="Clear"/>.
 /// </summary>
 public sealed class SelectorCache
 {
