@@ -52,8 +52,12 @@ public static class AgentHost
         builder.Services.AddSingleton<PipelineChannels>();
         builder.Services.AddSingleton<PipelineReadiness>();
         builder.Services.AddSingleton<NpaMetrics>();
-        builder.Services.AddSingleton(_ => new ClusterEventResolver(options.NodeName));
-        builder.Services.AddSingleton<IDesiredPolicyResolver>(sp => sp.GetRequiredService<ClusterEventResolver>());
+        // Rules from PolicyEndpoints (own pods + the PolicyEndpoints naming them) or from NetworkPolicies resolved here.
+        bool fromEndpoints = options.PolicySource == PolicySource.PolicyEndpoints;
+        builder.Services.AddSingleton<INodePodDirectory>(_ => fromEndpoints
+            ? new PolicyEndpointDesiredResolver(options.NodeName)
+            : new ClusterEventResolver(options.NodeName));
+        builder.Services.AddSingleton<IDesiredPolicyResolver>(sp => (IDesiredPolicyResolver)sp.GetRequiredService<INodePodDirectory>());
         builder.Services.AddSingleton(sp => NodeEnforcer.Open(
             new EnforcerOptions { BpffsRoot = options.BpffsRoot, ConntrackEntries = (uint)options.ConntrackCacheTableSize },
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Npa.Enforcer")));
@@ -61,10 +65,11 @@ public static class AgentHost
             overrides.Enforcer ??
             (options.DryRun
                 ? new InMemoryPodEnforcer()
-                : new NodePodEnforcer(sp.GetRequiredService<NodeEnforcer>(), options.EnforcingMode, sp.GetRequiredService<ClusterEventResolver>().UidOf)));
+                : new NodePodEnforcer(sp.GetRequiredService<NodeEnforcer>(), options.EnforcingMode, sp.GetRequiredService<INodePodDirectory>().UidOf)));
         builder.Services.AddSingleton(sp => OpenJournal(options, time, sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton<IClusterEventSource>(sp => overrides.Source ??
-            new KubernetesEventSource(options.Kubeconfig, SourceScope.Standalone, sp.GetRequiredService<ILoggerFactory>()));
+            new KubernetesEventSource(options.Kubeconfig, fromEndpoints ? SourceScope.Agent(options.NodeName) : SourceScope.Standalone,
+                sp.GetRequiredService<ILoggerFactory>()));
         if (options.EnableNetworkPolicy)
         {
             builder.Services.AddHostedService<IngestStage>();

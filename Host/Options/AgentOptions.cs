@@ -54,6 +54,9 @@ public sealed class AgentOptions
     /// <summary>Program nothing in the kernel: decisions are resolved and logged only (machines without eBPF).</summary>
     public bool DryRun { get; set; }
 
+    /// <summary>Where rules come from: PolicyEndpoints (default, as the EKS agent) or NetworkPolicies resolved on the node.</summary>
+    public PolicySource PolicySource { get; set; } = PolicySource.PolicyEndpoints;
+
     /// <summary>The raw value of NETWORK_POLICY_ENFORCING_MODE (empty means standard).</summary>
     public string EnforcingModeText { get; set; } = "";
 

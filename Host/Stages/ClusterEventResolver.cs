@@ -10,10 +10,11 @@ namespace Npa.Host.Stages;
 /// name, only that node's pods are reported (peers anywhere still count for the rules).
 /// PolicyEndpoint events and sync markers change nothing here.
 /// </summary>
-public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPolicyResolver
+public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPolicyResolver, INodePodDirectory
 {
     private readonly ResolverState state = new();
     private readonly HashSet<ObjectRef> localPods = [];
+    private readonly NodeAddresses node = new();
     private readonly Dictionary<ObjectRef, string> uids = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ObjectRef, IReadOnlyList<System.Net.IPAddress>> addresses = new();
 
@@ -21,7 +22,7 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
     public ResolverState State => state;
 
     public IReadOnlyDictionary<ObjectRef, PodPolicy> Desired =>
-        nodeName is null ? state.PodPolicies : state.PodPolicies.Where(kv => localPods.Contains(kv.Key)).ToDictionary();
+        nodeName is null ? state.PodPolicies : state.PodPolicies.Where(kv => localPods.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => node.Apply(kv.Value));
 
     /// <summary>Every known pod's addresses (thread-safe snapshot source for flow-log enrichment).</summary>
     public IEnumerable<KeyValuePair<ObjectRef, IReadOnlyList<System.Net.IPAddress>>> PodAddresses => addresses;
@@ -76,11 +77,13 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
             }
         }
 
+        bool learnedNodeAddress = false;
         if (nodeName is not null && e is Ev.PodUpserted upserted)
         {
             if (upserted.Pod.NodeName == nodeName && !upserted.Pod.HostNetwork)
             {
                 localPods.Add(upserted.Pod.Ref);
+                learnedNodeAddress = node.Learn(upserted.Pod);
             }
             else
             {
@@ -94,8 +97,12 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
             return changes;
         }
 
+        // A node address seen for the first time changes every local pod: each gains the node-traffic rule.
+        IEnumerable<PodPolicy> changed = learnedNodeAddress
+            ? state.PodPolicies.Where(kv => localPods.Contains(kv.Key)).Select(kv => kv.Value)
+            : changes.Changed.Where(p => localPods.Contains(p.Pod));
         PodPolicyChanges local = new(
-            changes.Changed.Where(p => localPods.Contains(p.Pod)).ToArray(),
+            changed.Select(node.Apply).ToArray(),
             changes.Removed.Where(localPods.Contains).ToArray(),
             changes.PodsRecomputed);
         if (e is Ev.PodDeleted deleted)

@@ -28,7 +28,7 @@ namespace Npa.Host.Stages;
 public sealed class FlowLogStage(
     AgentOptions options,
     NodeEnforcer enforcer,
-    ClusterEventResolver resolver,
+    INodePodDirectory resolver,
     NpaMetrics metrics,
     TimeProvider time,
     ILogger<FlowLogStage> logger) : BackgroundService

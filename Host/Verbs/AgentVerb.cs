@@ -37,10 +37,13 @@ internal static class AgentVerb
         Option<string> bpffs = GoFlags.String("--bpffs-root", "bpffs mount point for pinned programs and maps", d.BpffsRoot);
         Option<string> socket = GoFlags.String("--cni-socket", "Unix socket for the CNI plugin's rpc.NPBackend calls", d.CniSocket);
         Option<bool> dryRun = GoFlags.Bool("--dry-run", "Resolve and log decisions but program nothing in the kernel", d.DryRun);
+        Option<string> policySource = GoFlags.String("--policy-source",
+            "Where rules come from: policyendpoints (published by a controller, ours or EKS's) or networkpolicies (resolved on this node)",
+            "policyendpoints");
 
         Command command = new("agent", $"Run the node agent (env {ModeVariable}: standard|strict)");
         foreach (Option o in new Option[] { enable, eventLogs, cloudWatch, metrics, health, ipv6, ctPeriod, ctSize, logLevel, logFile, logMax, logBackups,
-                     kubeconfig, nodeName, clusterName, journalDir, bpffs, socket, dryRun })
+                     kubeconfig, nodeName, clusterName, journalDir, bpffs, socket, dryRun, policySource })
         {
             command.Options.Add(o);
         }
@@ -49,6 +52,17 @@ internal static class AgentVerb
         {
             string node = parse.GetValue(nodeName) ?? "";
             string cluster = parse.GetValue(clusterName) ?? "";
+            PolicySource source = (parse.GetValue(policySource) ?? "").ToLowerInvariant() switch
+            {
+                "policyendpoints" => PolicySource.PolicyEndpoints,
+                "networkpolicies" => PolicySource.NetworkPolicies,
+                _ => PolicySource.Unknown,
+            };
+            if (source == PolicySource.Unknown)
+            {
+                await Console.Error.WriteLineAsync($"npa agent: --policy-source '{parse.GetValue(policySource)}' must be policyendpoints or networkpolicies");
+                return 2;
+            }
             AgentOptions options = new()
             {
                 EnableNetworkPolicy = parse.GetValue(enable),
@@ -71,6 +85,7 @@ internal static class AgentVerb
                 BpffsRoot = parse.GetValue(bpffs)!,
                 CniSocket = parse.GetValue(socket)!,
                 DryRun = parse.GetValue(dryRun),
+                PolicySource = source,
                 EnforcingModeText = Environment.GetEnvironmentVariable(ModeVariable) ?? "",
             };
             return await RunAsync(options, null, ct);

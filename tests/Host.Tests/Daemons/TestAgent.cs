@@ -36,11 +36,13 @@ internal sealed class TestAgent : IAsyncDisposable
         return dir;
     }
 
-    public static async Task<TestAgent> StartAsync(string stateDir, IClusterEventSource source, EnforcingMode mode = EnforcingMode.Standard, InMemoryPodEnforcer? enforcer = null)
+    public static async Task<TestAgent> StartAsync(string stateDir, IClusterEventSource source, EnforcingMode mode = EnforcingMode.Standard,
+        PolicySource policySource = PolicySource.NetworkPolicies, InMemoryPodEnforcer? enforcer = null)
     {
         AgentOptions options = new()
         {
             EnableNetworkPolicy = true,
+            PolicySource = policySource,
             NodeName = "node-a",
             JournalDir = Path.Combine(stateDir, "journal"),
             CniSocket = Path.Combine(stateDir, "npa.sock"),

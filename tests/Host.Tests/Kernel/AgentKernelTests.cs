@@ -21,6 +21,7 @@ public class AgentKernelTests
         AgentOptions options = new()
         {
             EnableNetworkPolicy = true,
+            PolicySource = PolicySource.NetworkPolicies,
             EnablePolicyEventLogs = true,
             NodeName = "node-a",
             JournalDir = Path.Combine(state, "journal"),
