@@ -78,6 +78,12 @@ public static class AgentHost
             builder.Services.AddHostedService<EnforceStage>();
             builder.Services.AddHostedService<SourceStage>();
             builder.Services.AddHostedService<MetricsPoller>();
+            builder.Services.AddHostedService<StalePodSweepStage>();
+            if (!options.DryRun && overrides.Enforcer is null)
+            {
+                builder.Services.AddHostedService<EnforcerMaintenanceStage>();
+            }
+
             if (options.EnablePolicyEventLogs && !options.DryRun && overrides.Enforcer is null)
             {
                 builder.Services.AddHostedService<FlowLogStage>();

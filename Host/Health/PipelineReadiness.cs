@@ -9,7 +9,15 @@ public sealed class PipelineReadiness
     private readonly TaskCompletionSource journalRestored = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource sourceSynced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private readonly TaskCompletionSource<IReadOnlySet<Npa.Resolver.Model.ObjectRef>> podsListed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public Task JournalRestored => journalRestored.Task;
+
+    /// <summary>
+    /// The node's pods once the resolver has taken in the source's first full pod list (in pipeline
+    /// order, so every listed pod is in it); the stale-pod sweep waits for this.
+    /// </summary>
+    public Task<IReadOnlySet<Npa.Resolver.Model.ObjectRef>> PodsListed => podsListed.Task;
 
     public Task SourceSynced => sourceSynced.Task;
 
@@ -18,6 +26,8 @@ public sealed class PipelineReadiness
     public void MarkJournalRestored() => journalRestored.TrySetResult();
 
     public void MarkSourceSynced() => sourceSynced.TrySetResult();
+
+    public void MarkPodsListed(IReadOnlySet<Npa.Resolver.Model.ObjectRef> pods) => podsListed.TrySetResult(pods);
 
     public string Describe() =>
         IsReady ? "ready" :

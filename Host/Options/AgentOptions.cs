@@ -40,6 +40,12 @@ public sealed class AgentOptions
 
     public string NodeName { get; set; } = "";
 
+    /// <summary>The cluster's name (<c>--cluster-name</c>, else env CLUSTER_NAME); names the CloudWatch Logs group.</summary>
+    public string ClusterName { get; set; } = "";
+
+    /// <summary>CloudWatch Logs group for flow logs (env CLOUDWATCH_LOG_GROUP); empty derives it from <see cref="ClusterName"/>.</summary>
+    public string CloudWatchLogGroup { get; set; } = "";
+
     public string JournalDir { get; set; } = JournalOptions.DefaultDirectory;
 
     /// <summary>Directory under bpffs that holds npa's pinned programs and maps.</summary>

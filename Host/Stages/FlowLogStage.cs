@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npa.Enforcer;
 using Npa.FlowLogs.Aggregation;
+using Npa.FlowLogs.CloudWatch;
 using Npa.FlowLogs.Decoding;
 using Npa.FlowLogs.Enrichment;
 using Npa.FlowLogs.Files;
@@ -20,7 +21,9 @@ namespace Npa.Host.Stages;
 /// JSON flow lines to <c>--log-file</c> (rotated by <c>--log-file-max-size</c> and
 /// <c>--log-file-max-backups</c>), naming pods and the policy rule behind each verdict. ACCEPT lines
 /// only at <c>--log-level debug</c>, as the EKS agent does. Drops are counted in
-/// <c>npa_flowlog_dropped_total{stage}</c>; flow lines never go through ILogger.
+/// <c>npa_flowlog_dropped_total{stage}</c>; flow lines never go through ILogger. With
+/// <c>--enable-cloudwatch-logs</c> the same lines also go to the node's CloudWatch Logs stream
+/// (<see cref="FlowLogCloudWatchTarget"/>).
 /// </summary>
 public sealed class FlowLogStage(
     AgentOptions options,
@@ -44,13 +47,19 @@ public sealed class FlowLogStage(
             MaxFileBytes = options.LogFileMaxSize * 1024L * 1024L,
             MaxBackups = options.LogFileMaxBackups,
         }, counters, time, logger);
+        using HttpClient? http = options.EnableCloudWatchLogs ? new HttpClient { Timeout = TimeSpan.FromSeconds(30) } : null;
+        await using CloudWatchShipper? shipper = http is null
+            ? null
+            : FlowLogCloudWatchTarget.Resolve(options, Environment.GetEnvironmentVariable, FlowLogCloudWatchTarget.InstanceRegion)
+                .CreateShipper(http, new DefaultAwsCredentialSource(), counters, time, logger);
+        shipper?.Start();
         using RingBufferReader reader = new(
             new RingBufferReaderOptions { PinPath = Path.Combine(options.BpffsRoot, "maps", Npa.Enforcer.PinnedState.MapNames.Events) },
             new VerdictEventDecoder(MonotonicClock.OffsetToUnixNs(time)), counters, logger);
         FlowLogPipeline pipeline = new(
             new FlowRecordEnricher(lookups, new RuleNames(enforcer), lookups),
             new FlowAggregator(new FlowAggregatorOptions { LogAccept = options.LogLevel.Equals("debug", StringComparison.OrdinalIgnoreCase) }, time, counters),
-            new FlowLogFormatter(options.NodeName), writer, null, counters, time);
+            new FlowLogFormatter(options.NodeName), writer, shipper, counters, time);
         reader.Start();
         using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         Task refresh = RefreshAsync(lookups, counters, stop.Token);

@@ -20,6 +20,14 @@ public interface IPodEnforcer
     /// <summary>Forgets the pod and detaches its programs; false when it was not known.</summary>
     bool RemovePod(ObjectRef pod);
 
+    /// <summary>
+    /// After the first full list of pods: removes the pods the enforcer found already programmed when
+    /// the agent started (pinned state) that are not in <paramref name="listed"/> (the node's pods now)
+    /// or are known under another uid, so pods deleted while the agent was down lose their programs.
+    /// Pods set up since the start are left alone. Returns the pods removed.
+    /// </summary>
+    IReadOnlyList<ObjectRef> RemoveStalePods(IReadOnlySet<ObjectRef> listed) => [];
+
     /// <summary>Pods and map entries programmed now (for metrics).</summary>
     (int Pods, long Entries) Programmed { get; }
 

@@ -14,6 +14,8 @@ public sealed class InMemoryPodEnforcer : IPodEnforcer
     private readonly Lock gate = new();
     private readonly Dictionary<ObjectRef, PodPolicy> programmed = new();
     private readonly Dictionary<ObjectRef, (IReadOnlyList<string> Veths, EnforcingMode Mode)> ensured = new();
+    private readonly HashSet<ObjectRef> adopted = [];
+    private readonly List<IReadOnlySet<ObjectRef>> staleSweeps = [];
 
     public (int Pods, long Entries) Programmed
     {
@@ -50,6 +52,47 @@ public sealed class InMemoryPodEnforcer : IPodEnforcer
             {
                 return new Dictionary<ObjectRef, (IReadOnlyList<string>, EnforcingMode)>(ensured);
             }
+        }
+    }
+
+    /// <summary>The <c>listed</c> sets <see cref="RemoveStalePods"/> was called with, in order.</summary>
+    public IReadOnlyList<IReadOnlySet<ObjectRef>> StaleSweeps
+    {
+        get
+        {
+            lock (gate)
+            {
+                return staleSweeps.ToList();
+            }
+        }
+    }
+
+    /// <summary>Holds <paramref name="policy"/> as if it had been programmed before the agent started (pinned state).</summary>
+    public void Adopt(PodPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        lock (gate)
+        {
+            programmed[policy.Pod] = policy;
+            adopted.Add(policy.Pod);
+        }
+    }
+
+    public IReadOnlyList<ObjectRef> RemoveStalePods(IReadOnlySet<ObjectRef> listed)
+    {
+        ArgumentNullException.ThrowIfNull(listed);
+        lock (gate)
+        {
+            staleSweeps.Add(listed);
+            List<ObjectRef> gone = adopted.Where(p => !listed.Contains(p)).ToList();
+            foreach (ObjectRef pod in gone)
+            {
+                programmed.Remove(pod);
+                ensured.Remove(pod);
+                adopted.Remove(pod);
+            }
+
+            return gone;
         }
     }
 

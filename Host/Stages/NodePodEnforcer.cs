@@ -17,6 +17,9 @@ public sealed class NodePodEnforcer(NodeEnforcer enforcer, HostMode defaultMode,
     /// <summary>Used when the uid is not known yet (a CNI ADD that beats the pod's watch event).</summary>
     public const string UnknownUid = "unknown";
 
+    /// <summary>Pods adopted from the pinned registry when the enforcer was opened, before this agent programmed anything.</summary>
+    private readonly HashSet<PodKey> adopted = enforcer.Pods().Select(p => p.Pod).ToHashSet();
+
     public (int Pods, long Entries) Programmed
     {
         get
@@ -65,6 +68,16 @@ public sealed class NodePodEnforcer(NodeEnforcer enforcer, HostMode defaultMode,
 
         return any;
     }
+
+    public IReadOnlyList<ObjectRef> RemoveStalePods(IReadOnlySet<ObjectRef> listed)
+    {
+        ArgumentNullException.ThrowIfNull(listed);
+        HashSet<PodKey> keep = enforcer.Pods().Select(p => p.Pod).Where(k => !adopted.Contains(k) || (listed.Contains(k.Ref) && SameUid(k))).ToHashSet();
+        return enforcer.RemovePodsExcept(keep).Select(k => k.Ref).ToList();
+    }
+
+    /// <summary>False when the pod's name now belongs to another pod (deleted and re-created while the agent was down).</summary>
+    private bool SameUid(PodKey key) => uidOf(key.Ref) is not { Length: > 0 } uid || uid == key.Uid;
 
     private PodKey KeyOf(ObjectRef pod)
     {

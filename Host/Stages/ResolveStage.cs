@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npa.Host.Channels;
+using Npa.Host.Health;
 using Npa.Host.Metrics;
+using Npa.Resolver.Events;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
 using Npa.Resolver.Resolution;
@@ -12,10 +14,14 @@ namespace Npa.Host.Stages;
 /// Second stage: feeds each accepted event to the resolver and passes on what changed. The journal's
 /// restored set is resolved whole before anything goes on: replayed one object at a time, a pod would
 /// briefly be handed on without the policies that come after it (and its pinned rules opened up).
+/// At the live source's first pod list marker it reports the node's pods to
+/// <see cref="PipelineReadiness.PodsListed"/> (markers replayed from the journal carry no resource
+/// version and do not count).
 /// </summary>
 public sealed class ResolveStage(
     PipelineChannels channels,
     IDesiredPolicyResolver resolver,
+    PipelineReadiness readiness,
     NpaMetrics metrics,
     ILogger<ResolveStage> logger) : BackgroundService
 {
@@ -54,6 +60,11 @@ public sealed class ResolveStage(
                     }
 
                     changes = Settled();
+                }
+
+                if (accepted.Event is SourceSynced { SyncedKind: ResourceKind.Pod, ResourceVersion.Length: > 0 } && !readiness.PodsListed.IsCompleted)
+                {
+                    readiness.MarkPodsListed(resolver.Desired.Keys.ToHashSet());
                 }
 
                 if (!changes.IsEmpty)

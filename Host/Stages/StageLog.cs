@@ -26,4 +26,16 @@ internal static partial class StageLog
 
     [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Event source ready: first full list of every kind seen")]
     public static partial void SourceReady(ILogger logger);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Pod list complete: {Removed} pods programmed before the start and gone since were removed, {Listed} pods on the node")]
+    public static partial void StalePodsRemoved(ILogger logger, int removed, int listed);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Pod {Pod} deleted while the agent was down: programs removed")]
+    public static partial void StalePodRemoved(ILogger logger, Npa.Resolver.Model.ObjectRef pod);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "Periodic enforcer compare or conntrack sweep failed; next round in {Period}")]
+    public static partial void MaintenanceFailed(ILogger logger, Exception exception, TimeSpan period);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Periodic enforcer compare, drift repair and conntrack sweep every {Period}")]
+    public static partial void MaintenanceStarted(ILogger logger, TimeSpan period);
 }

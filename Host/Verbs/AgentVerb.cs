@@ -32,6 +32,7 @@ internal static class AgentVerb
         Option<int> logBackups = GoFlags.Int("--log-file-max-backups", "Rotated log files kept", d.LogFileMaxBackups);
         Option<string> kubeconfig = GoFlags.String("--kubeconfig", "Kubeconfig file (default: in-cluster service account)", "");
         Option<string> nodeName = GoFlags.String("--node-name", "This node's name (default $MY_NODE_NAME, else the host name)", "");
+        Option<string> clusterName = GoFlags.String("--cluster-name", "The cluster's name, for the CloudWatch Logs group (default $CLUSTER_NAME)", "");
         Option<string> journalDir = GoFlags.String("--journal-dir", "Event journal directory", d.JournalDir);
         Option<string> bpffs = GoFlags.String("--bpffs-root", "bpffs mount point for pinned programs and maps", d.BpffsRoot);
         Option<string> socket = GoFlags.String("--cni-socket", "Unix socket for the CNI plugin's rpc.NPBackend calls", d.CniSocket);
@@ -42,7 +43,7 @@ internal static class AgentVerb
 
         Command command = new("agent", $"Run the node agent (env {ModeVariable}: standard|strict)");
         foreach (Option o in new Option[] { enable, eventLogs, cloudWatch, metrics, health, ipv6, ctPeriod, ctSize, logLevel, logFile, logMax, logBackups,
-                     kubeconfig, nodeName, journalDir, bpffs, socket, dryRun, policySource })
+                     kubeconfig, nodeName, clusterName, journalDir, bpffs, socket, dryRun, policySource })
         {
             command.Options.Add(o);
         }
@@ -50,6 +51,7 @@ internal static class AgentVerb
         command.SetAction(async (parse, ct) =>
         {
             string node = parse.GetValue(nodeName) ?? "";
+            string cluster = parse.GetValue(clusterName) ?? "";
             PolicySource source = (parse.GetValue(policySource) ?? "").ToLowerInvariant() switch
             {
                 "policyendpoints" => PolicySource.PolicyEndpoints,
@@ -77,6 +79,8 @@ internal static class AgentVerb
                 LogFileMaxBackups = parse.GetValue(logBackups),
                 Kubeconfig = string.IsNullOrEmpty(parse.GetValue(kubeconfig)) ? null : parse.GetValue(kubeconfig),
                 NodeName = node.Length > 0 ? node : Environment.GetEnvironmentVariable("MY_NODE_NAME") is { Length: > 0 } env ? env : Environment.MachineName,
+                ClusterName = cluster.Length > 0 ? cluster : Environment.GetEnvironmentVariable("CLUSTER_NAME") ?? "",
+                CloudWatchLogGroup = Environment.GetEnvironmentVariable("CLOUDWATCH_LOG_GROUP") ?? "",
                 JournalDir = parse.GetValue(journalDir)!,
                 BpffsRoot = parse.GetValue(bpffs)!,
                 CniSocket = parse.GetValue(socket)!,

@@ -63,19 +63,65 @@ internal sealed class ConcatList<T> : IReadOnlyList<T>
 
         if (a is ConcatList<T> x && b is ConcatList<T> y && x._parts.Length == y._parts.Length)
         {
-            bool same = true;
-            for (int i = 0; same && i < x._parts.Length; i++)
+            // Same shape: compare part by part, so only parts that were rebuilt are compared entry by entry.
+            bool aligned = true;
+            for (int i = 0; aligned && i < x._parts.Length; i++)
             {
-                same = ReferenceEquals(x._parts[i], y._parts[i]);
+                aligned = x._parts[i].Count == y._parts[i].Count;
             }
 
-            if (same)
+            if (aligned)
             {
+                for (int i = 0; i < x._parts.Length; i++)
+                {
+                    if (!ReferenceEquals(x._parts[i], y._parts[i]) && !SameItems(x._parts[i], y._parts[i]))
+                    {
+                        return false;
+                    }
+                }
+
                 return true;
             }
         }
 
-        return a.SequenceEqual(b);
+        return SameItems(a, b);
+    }
+
+    /// <summary>Element-wise equality of two lists of equal length, by index (no enumerator allocations).</summary>
+    private static bool SameItems(IReadOnlyList<T> a, IReadOnlyList<T> b)
+    {
+        if (a is ConcatList<T> x)
+        {
+            int offset = 0;
+            foreach (IReadOnlyList<T> part in x._parts)
+            {
+                if (!SameRange(part, b, offset))
+                {
+                    return false;
+                }
+
+                offset += part.Count;
+            }
+
+            return true;
+        }
+
+        return SameRange(a, b, 0);
+    }
+
+    /// <summary>True when <paramref name="part"/> equals the elements of <paramref name="whole"/> from <paramref name="offset"/> on.</summary>
+    private static bool SameRange(IReadOnlyList<T> part, IReadOnlyList<T> whole, int offset)
+    {
+        EqualityComparer<T> comparer = EqualityComparer<T>.Default;
+        for (int i = 0; i < part.Count; i++)
+        {
+            if (!comparer.Equals(part[i], whole[offset + i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The parts joined; a single non-empty part is returned as it is.</summary>

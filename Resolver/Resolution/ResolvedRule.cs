@@ -48,8 +48,9 @@ internal sealed class ResolvedRule
             key.AppendJoin(',', numbers[i]).Append('|');
         }
 
+        string text = key.ToString();
         _perNumbers ??= new Dictionary<string, IReadOnlyList<AllowRule>>(StringComparer.Ordinal);
-        if (_perNumbers.TryGetValue(key.ToString(), out IReadOnlyList<AllowRule>? cached))
+        if (_perNumbers.TryGetValue(text, out IReadOnlyList<AllowRule>? cached))
         {
             return cached;
         }
@@ -67,7 +68,7 @@ internal sealed class ResolvedRule
         }
 
         IReadOnlyList<AllowRule> result = rules.Count == Shared.Count ? Shared : rules;
-        _perNumbers[key.ToString()] = result;
+        _perNumbers[text] = result;
         return result;
     }
 

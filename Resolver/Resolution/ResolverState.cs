@@ -132,7 +132,7 @@ public sealed class ResolverState
                 }
 
                 _index.Upsert(pod);
-                _cache.InvalidatePodsOf(pod.Namespace);
+                _cache.InvalidatePod(old, pod);
                 targets.Add(pod.Ref);
                 break;
             }
@@ -147,7 +147,7 @@ public sealed class ResolverState
 
                 AddPoliciesDependingOn(old, policies);
                 _index.RemovePod(podRef);
-                _cache.InvalidatePodsOf(podRef.Namespace);
+                _cache.InvalidatePod(old, null);
                 targets.Add(podRef);
                 break;
             }
@@ -333,7 +333,16 @@ public sealed class ResolverState
     {
         IReadOnlyDictionary<string, string> nsLabels = _index.LabelsOfNamespace(updated.Namespace);
         bool addressing = !old.Ips.SequenceEqual(updated.Ips) || !old.Ports.SequenceEqual(updated.Ports) || old.HostNetwork != updated.HostNetwork;
-        ServiceInfo[] joinedOrLeft = _index.ServicesIn(updated.Namespace).Where(s => BacksService(s, old) != BacksService(s, updated)).ToArray();
+        List<ServiceInfo>? changedServices = null;
+        foreach (ServiceInfo s in _index.ServicesIn(updated.Namespace))
+        {
+            if (BacksService(s, old) != BacksService(s, updated))
+            {
+                (changedServices ??= []).Add(s);
+            }
+        }
+
+        ServiceTarget[] joinedOrLeft = changedServices is null ? [] : ServiceTargets(changedServices, old, updated);
         Dictionary<(string, string), bool> memo = [];
         foreach (PeerUse use in _peers.CandidatesFor(updated.Namespace))
         {
@@ -376,7 +385,7 @@ public sealed class ResolverState
     /// pod, the target port of one of <paramref name="services"/>: only then can its cluster-IP entries change.
     /// </summary>
     private static bool ServiceEntriesMayChange(NetworkPolicySpec policy, PodInfo old, PodInfo updated,
-        IReadOnlyDictionary<string, string> nsLabels, ServiceInfo[] services, Dictionary<(string, string), bool> memo)
+        IReadOnlyDictionary<string, string> nsLabels, ServiceTarget[] services, Dictionary<(string, string), bool> memo)
     {
         if ((policy.PolicyTypes & PolicyTypes.Egress) == 0)
         {
@@ -385,6 +394,11 @@ public sealed class ResolverState
 
         foreach (PolicyRule rule in policy.Egress)
         {
+            if (!AllowsATargetPort(rule, services))
+            {
+                continue;
+            }
+
             // Rules of the same shape (many policies share a DNS or monitoring rule) answer alike: decide once per event.
             RuleShape shape = RuleShapes.GetValue(rule, RuleShape.Of);
             (string, string) key = (shape.SelectsInOwnNamespace ? policy.Namespace : "", shape.Text);
@@ -404,22 +418,47 @@ public sealed class ResolverState
     }
 
     private static bool RuleServiceEntriesMayChange(PolicyRule rule, string policyNamespace, PodInfo old, PodInfo updated,
-        IReadOnlyDictionary<string, string> nsLabels, ServiceInfo[] services)
+        IReadOnlyDictionary<string, string> nsLabels, ServiceTarget[] services)
     {
-        if (!Involves(rule, policyNamespace, old, nsLabels) && !Involves(rule, policyNamespace, updated, nsLabels))
-        {
-            return false;
-        }
+        // The port test is the cheaper one (a DNS rule never allows an HTTP target port): do it first.
+        return AllowsATargetPort(rule, services) &&
+            (Involves(rule, policyNamespace, old, nsLabels) || Involves(rule, policyNamespace, updated, nsLabels));
+    }
 
+    /// <summary>A Service port's target port number on one version of the pod.</summary>
+    private readonly record struct ServiceTarget(PodInfo Pod, Protocol Protocol, int Port);
+
+    /// <summary>The target ports of the Services' ports on either version of the pod, worked out once per event.</summary>
+    private static ServiceTarget[] ServiceTargets(List<ServiceInfo> services, PodInfo old, PodInfo updated)
+    {
+        List<ServiceTarget> targets = [];
         foreach (ServiceInfo service in services)
         {
             foreach (ServicePort sp in service.Ports)
             {
-                if ((NamedPortResolver.TargetOn(sp, old) is int a && RuleResolver.PortsAllow(rule, old, sp.Protocol, a)) ||
-                    (NamedPortResolver.TargetOn(sp, updated) is int b && RuleResolver.PortsAllow(rule, updated, sp.Protocol, b)))
+                if (NamedPortResolver.TargetOn(sp, old) is int a)
                 {
-                    return true;
+                    targets.Add(new ServiceTarget(old, sp.Protocol, a));
                 }
+
+                if (NamedPortResolver.TargetOn(sp, updated) is int b)
+                {
+                    targets.Add(new ServiceTarget(updated, sp.Protocol, b));
+                }
+            }
+        }
+
+        // No target port on either version: no rule can allow one, so no cluster-IP entry can change.
+        return targets.ToArray();
+    }
+
+    private static bool AllowsATargetPort(PolicyRule rule, ServiceTarget[] targets)
+    {
+        foreach (ServiceTarget t in targets)
+        {
+            if (RuleResolver.PortsAllow(rule, t.Pod, t.Protocol, t.Port))
+            {
+                return true;
             }
         }
 
@@ -459,9 +498,23 @@ public sealed class ResolverState
         return false;
     }
 
-    private static bool BacksService(ServiceInfo service, PodInfo pod) =>
-        service.Selector is { Count: > 0 } selector && pod.Ips.Count > 0 &&
-        selector.All(kv => pod.Labels.TryGetValue(kv.Key, out string? v) && v == kv.Value);
+    private static bool BacksService(ServiceInfo service, PodInfo pod)
+    {
+        if (service.Selector is not { Count: > 0 } selector || pod.Ips.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (KeyValuePair<string, string> kv in selector)
+        {
+            if (!pod.Labels.TryGetValue(kv.Key, out string? v) || v != kv.Value)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>True when every peer of the policy selects both versions of the pod or neither.</summary>
     private static bool PeerSetsEqual(NetworkPolicySpec policy, PodInfo old, PodInfo updated, IReadOnlyDictionary<string, string> nsLabels)

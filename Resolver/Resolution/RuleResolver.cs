@@ -196,6 +196,7 @@ internal static class RuleResolver
         IEnumerable<ServiceInfo> services, SelectorCache cache, Func<PodInfo, bool> backendAllowed)
     {
         HashSet<AllowRule> added = [];
+        List<PodInfo> backends = [];
         foreach (ServiceInfo service in services)
         {
             if (service.ClusterIps.Count == 0 || service.Selector is null || service.Selector.Count == 0)
@@ -203,20 +204,30 @@ internal static class RuleResolver
                 continue;
             }
 
-            PodInfo[] backends = cache.BackendsOf(service).Where(backendAllowed).ToArray();
-            if (backends.Length == 0)
+            PodInfo[] all = cache.BackendsOf(service);
+            backends.Clear();
+            foreach (PodInfo b in all)
+            {
+                if (backendAllowed(b))
+                {
+                    backends.Add(b);
+                }
+            }
+
+            if (backends.Count == 0)
             {
                 continue;
             }
 
-            RuleRef viaService = source with { Peer = $"{source.Peer} via service {service.Ref}" };
+            RuleRef? viaService = null;
             foreach (ServicePort sp in service.Ports)
             {
-                bool allowed = backends.Any(b => NamedPortResolver.TargetOn(sp, b) is int target && PortsAllow(rule, b, sp.Protocol, target));
-                if (!allowed)
+                if (!AnyBackendAllows(rule, sp, backends))
                 {
                     continue;
                 }
+
+                viaService ??= source with { Peer = $"{source.Peer} via service {service.Ref}" };
 
                 foreach (IPAddress clusterIp in service.ClusterIps)
                 {
@@ -228,6 +239,19 @@ internal static class RuleResolver
                 }
             }
         }
+    }
+
+    private static bool AnyBackendAllows(PolicyRule rule, ServicePort sp, List<PodInfo> backends)
+    {
+        foreach (PodInfo b in backends)
+        {
+            if (NamedPortResolver.TargetOn(sp, b) is int target && PortsAllow(rule, b, sp.Protocol, target))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool InBlock(IReadOnlyList<IpPrefix> cidrs, IReadOnlyList<IpPrefix> except, IPAddress ip)

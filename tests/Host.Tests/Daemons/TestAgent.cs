@@ -37,7 +37,7 @@ internal sealed class TestAgent : IAsyncDisposable
     }
 
     public static async Task<TestAgent> StartAsync(string stateDir, IClusterEventSource source, EnforcingMode mode = EnforcingMode.Standard,
-        PolicySource policySource = PolicySource.NetworkPolicies)
+        PolicySource policySource = PolicySource.NetworkPolicies, InMemoryPodEnforcer? enforcer = null)
     {
         AgentOptions options = new()
         {
@@ -51,7 +51,7 @@ internal sealed class TestAgent : IAsyncDisposable
             EnforcingModeText = mode == EnforcingMode.Strict ? "strict" : "standard",
             LogLevel = "warn",
         };
-        InMemoryPodEnforcer enforcer = new();
+        enforcer ??= new InMemoryPodEnforcer();
         WebApplication app = AgentHost.Build(options, new AgentHostOverrides { Enforcer = enforcer, Source = source });
         await app.StartAsync().WaitAsync(TestTimeouts.Default);
         return new TestAgent(app, options, enforcer);

@@ -106,6 +106,18 @@ public class AgentOptionsTests
     }
 
     [Fact]
+    public void AgentVerb_TakesTheClusterNameForTheCloudWatchGroup()
+    {
+        System.CommandLine.Command agent = AgentVerb.Create();
+        System.CommandLine.Option<string> flag = agent.Options.OfType<System.CommandLine.Option<string>>().Single(o => o.Name == "--cluster-name");
+
+        System.CommandLine.ParseResult parse = agent.Parse("--cluster-name prod-east --enable-cloudwatch-logs --enable-policy-event-logs");
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal("prod-east", parse.GetValue(flag));
+    }
+
+    [Fact]
     public void AgentVerb_RejectsANonBooleanValue_NamingIt()
     {
         System.CommandLine.ParseResult parse = AgentVerb.Create().Parse("--enable-network-policy=maybe");

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npa.Host.Channels;
+using Npa.Host.Health;
 using Npa.Host.Metrics;
 using Npa.Host.Stages;
 using Npa.Host.Tests.Daemons;
@@ -24,7 +25,7 @@ public class RestoreBatchTests
 
         PipelineChannels channels = new();
         ClusterEventResolver resolver = new("node-a");
-        ResolveStage stage = new(channels, resolver, new NpaMetrics(), NullLogger<ResolveStage>.Instance);
+        ResolveStage stage = new(channels, resolver, new PipelineReadiness(), new NpaMetrics(), NullLogger<ResolveStage>.Instance);
         await stage.StartAsync(CancellationToken.None);
         for (int i = 0; i < events.Length; i++)
         {

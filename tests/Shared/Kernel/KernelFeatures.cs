@@ -1,35 +1,12 @@
 using System.Runtime.InteropServices;
+using Xunit;
 
-namespace Npa.Enforcer.Tests.Kernel;
+namespace Npa.Tests.Shared.Kernel;
 
-/// <summary>A test that needs root, a mounted bpffs and libbpf; skipped with the missing feature named.</summary>
-public sealed class KernelFactAttribute : FactAttribute
+/// <summary>What a kernel test needs (Linux, root, bpffs, libbpf) and, when something is missing, which.</summary>
+public static partial class KernelFeatures
 {
-    public KernelFactAttribute()
-    {
-        string? missing = KernelFeatures.Missing();
-        if (missing is not null)
-        {
-            Skip = missing;
-        }
-    }
-}
-
-/// <summary>A theory that needs root, a mounted bpffs and libbpf; skipped with the missing feature named.</summary>
-public sealed class KernelTheoryAttribute : TheoryAttribute
-{
-    public KernelTheoryAttribute()
-    {
-        string? missing = KernelFeatures.Missing();
-        if (missing is not null)
-        {
-            Skip = missing;
-        }
-    }
-}
-
-internal static partial class KernelFeatures
-{
+    /// <summary>Null when every kernel test can run; otherwise a loud reason naming the missing feature.</summary>
     public static string? Missing()
     {
         if (!OperatingSystem.IsLinux())
@@ -58,4 +35,22 @@ internal static partial class KernelFeatures
 
     [LibraryImport("libc.so.6")]
     private static partial uint geteuid();
+}
+
+/// <summary>A test that needs root, a mounted bpffs and libbpf; skipped with the missing feature named.</summary>
+public sealed class KernelFactAttribute : FactAttribute
+{
+    public KernelFactAttribute()
+    {
+        Skip = KernelFeatures.Missing();
+    }
+}
+
+/// <summary>A theory that needs root, a mounted bpffs and libbpf; skipped with the missing feature named.</summary>
+public sealed class KernelTheoryAttribute : TheoryAttribute
+{
+    public KernelTheoryAttribute()
+    {
+        Skip = KernelFeatures.Missing();
+    }
 }
