@@ -10,10 +10,16 @@ public sealed record RingBufferReaderOptions
 
     public string PinPath { get; init; } = DefaultPinPath;
 
-    /// <summary>Optional pinned per-CPU array whose element <see cref="DropCounterKey"/> counts failed ring-buffer reservations.</summary>
-    public string? DropCounterPinPath { get; init; }
+    /// <summary>The enforcer's per-CPU statistics map (<c>npa_stats_v1</c>).</summary>
+    public const string DefaultDropCounterPinPath = "/sys/fs/bpf/npa/maps/npa_stats_v1";
 
-    public uint DropCounterKey { get; init; }
+    /// <summary><c>NPA_STAT_RINGBUF_DROPS</c> in bpf/include/npa_maps.h.</summary>
+    public const uint DefaultDropCounterKey = 4;
+
+    /// <summary>Pinned per-CPU array whose element <see cref="DropCounterKey"/> counts failed ring-buffer reservations; null for none.</summary>
+    public string? DropCounterPinPath { get; init; } = DefaultDropCounterPinPath;
+
+    public uint DropCounterKey { get; init; } = DefaultDropCounterKey;
 
     /// <summary>Records waiting for the formatter; beyond it records are dropped and counted.</summary>
     public int ChannelCapacity { get; init; } = 65_536;

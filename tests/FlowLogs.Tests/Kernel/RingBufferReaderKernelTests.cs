@@ -79,7 +79,7 @@ public sealed class RingBufferReaderKernelTests : IDisposable
         Load();
         FlowLogCounters counters = new();
         using RingBufferReader reader = new(
-            new RingBufferReaderOptions { PinPath = EventsPin, DropCounterPinPath = DropsPin, PollTimeout = TimeSpan.FromMilliseconds(20) },
+            new RingBufferReaderOptions { PinPath = EventsPin, DropCounterPinPath = DropsPin, DropCounterKey = 0, PollTimeout = TimeSpan.FromMilliseconds(20) },
             new VerdictEventDecoder(MonotonicClock.OffsetToUnixNs(TimeProvider.System)), counters);
         reader.Start();
 
@@ -111,7 +111,7 @@ public sealed class RingBufferReaderKernelTests : IDisposable
         Load();
         FlowLogCounters counters = new();
         using RingBufferReader reader = new(
-            new RingBufferReaderOptions { PinPath = EventsPin, DropCounterPinPath = DropsPin, PollTimeout = TimeSpan.FromMilliseconds(20) },
+            new RingBufferReaderOptions { PinPath = EventsPin, DropCounterPinPath = DropsPin, DropCounterKey = 0, PollTimeout = TimeSpan.FromMilliseconds(20) },
             new VerdictEventDecoder(0), counters);
 
         // Nobody consumes yet: a 4 KiB ring holds 56 events of 64 + 8 bytes; the rest are counted as drops.
@@ -145,7 +145,7 @@ public sealed class RingBufferReaderKernelTests : IDisposable
         FlowLogOptions options = new()
         {
             NodeName = "node-k",
-            Reader = new RingBufferReaderOptions { PinPath = EventsPin, DropCounterPinPath = DropsPin, PollTimeout = TimeSpan.FromMilliseconds(20) },
+            Reader = new RingBufferReaderOptions { PinPath = EventsPin, DropCounterPinPath = DropsPin, DropCounterKey = 0, PollTimeout = TimeSpan.FromMilliseconds(20) },
             File = new FlowLogs.Files.FlowLogFileOptions { Directory = dir.Path },
         };
 
