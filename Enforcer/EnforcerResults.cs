@@ -32,4 +32,6 @@ public sealed record EnforcerStats(
     ulong RingBufferDrops,
     ulong ConntrackHits,
     ulong Events,
-    ulong FragmentUnknown);
+    ulong FragmentUnknown,
+    ulong IngressDenyBytes,
+    ulong EgressDenyBytes);

@@ -212,18 +212,47 @@ public sealed class NodeEnforcer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(pod);
         ArgumentNullException.ThrowIfNull(policy);
+        return ApplyAll([new KeyValuePair<PodKey, PodPolicy>(pod, policy)])[pod];
+    }
+
+    /// <summary>
+    /// <see cref="Apply"/> for many pods at once (a policy change that touches many pods): each pod is
+    /// written as by Apply, and the conntrack map is swept once for all of them instead of once per pod.
+    /// </summary>
+    public IReadOnlyDictionary<PodKey, ApplyResult> ApplyAll(IEnumerable<KeyValuePair<PodKey, PodPolicy>> policies)
+    {
+        ArgumentNullException.ThrowIfNull(policies);
         lock (_gate)
         {
-            PodEntry entry = _pods.GetValueOrDefault(pod) ??
-                throw new InvalidOperationException($"pod {pod} is not known to the enforcer; call EnsurePod first");
-            LpmPodState desired = LpmCompiler.Compile(policy, RuleIds.GetOrAdd);
-            entry.Desired = desired;
-            bool onlyWidens = OnlyWidens(entry, policy);
-            entry.Policy = policy;
-            (PodMapChanges changes, bool modesChanged) = WriteLocked(entry, desired);
-            int revoked = (changes.IsEmpty && !modesChanged) || onlyWidens ? 0 : RevokeConntrack(entry.PodId, desired);
-            EnforcerLog.PolicyApplied(_logger, pod, changes, revoked);
-            return new ApplyResult(changes.Peers.Count, changes.Ports.Count, modesChanged, revoked);
+            List<(PodEntry Entry, PodMapChanges Changes, bool ModesChanged)> applied = new();
+            Dictionary<uint, LpmPodState> sweep = new();
+            foreach ((PodKey pod, PodPolicy policy) in policies)
+            {
+                PodEntry entry = _pods.GetValueOrDefault(pod) ??
+                    throw new InvalidOperationException($"pod {pod} is not known to the enforcer; call EnsurePod first");
+                LpmPodState desired = LpmCompiler.Compile(policy, RuleIds.GetOrAdd);
+                entry.Desired = desired;
+                bool onlyWidens = OnlyWidens(entry, policy);
+                entry.Policy = policy;
+                (PodMapChanges changes, bool modesChanged) = WriteLocked(entry, desired);
+                if ((!changes.IsEmpty || modesChanged) && !onlyWidens)
+                {
+                    sweep[entry.PodId] = desired;
+                }
+
+                applied.Add((entry, changes, modesChanged));
+            }
+
+            Dictionary<uint, int> revoked = sweep.Count == 0 ? new() : RevokeConntrack(sweep);
+            Dictionary<PodKey, ApplyResult> results = new();
+            foreach ((PodEntry entry, PodMapChanges changes, bool modesChanged) in applied)
+            {
+                int n = revoked.GetValueOrDefault(entry.PodId);
+                EnforcerLog.PolicyApplied(_logger, entry.Key, changes, n);
+                results[entry.Key] = new ApplyResult(changes.Peers.Count, changes.Ports.Count, modesChanged, n);
+            }
+
+            return results;
         }
     }
 
@@ -244,6 +273,25 @@ public sealed class NodeEnforcer : IDisposable
     }
 
     /// <summary>
+    /// Removes every known pod not in <paramref name="live"/> (after a restart, pods deleted while the
+    /// agent was down). Returns the pods removed.
+    /// </summary>
+    public IReadOnlyList<PodKey> RemovePodsExcept(IReadOnlySet<PodKey> live)
+    {
+        ArgumentNullException.ThrowIfNull(live);
+        lock (_gate)
+        {
+            List<PodEntry> gone = _pods.Values.Where(p => !live.Contains(p.Key)).ToList();
+            foreach (PodEntry entry in gone)
+            {
+                RemoveLocked(entry, entry.NetnsPath);
+            }
+
+            return gone.Select(p => p.Key).ToList();
+        }
+    }
+
+    /// <summary>
     /// Full compare: dumps every map, repairs each pod whose entries differ from its desired state
     /// (pods adopted after a restart count as desired = programmed until the next Apply), and removes
     /// entries of pod ids no known pod owns.
@@ -258,9 +306,17 @@ public sealed class NodeEnforcer : IDisposable
             {
                 LpmPodState actual = WithModes(dumped.GetValueOrDefault(entry.PodId) ?? LpmPodState.Open, entry);
                 entry.Programmed = actual;
+                // Without a desired state (adopted after a restart, or never applied), entries and modes stay as they are.
                 LpmPodState desired = entry.Desired ?? actual;
-                (PodMapChanges changes, _) = WriteLocked(entry, desired);
-                if (!changes.IsEmpty)
+                (PodMapChanges changes, _) = WriteLocked(entry, desired, writeModes: entry.Desired is not null);
+                bool stateDrifted = !_podStates.TryLookup(entry.IfIndex, out NpaPodState state) || state.PodId != entry.PodId ||
+                                    state.IngressMode != entry.IngressMode || state.EgressMode != entry.EgressMode;
+                if (stateDrifted)
+                {
+                    WriteState(entry);
+                }
+
+                if (!changes.IsEmpty || stateDrifted)
                 {
                     repairedPods++;
                     repairedEntries += changes.Peers.Count + changes.Ports.Count;
@@ -379,7 +435,8 @@ public sealed class NodeEnforcer : IDisposable
         _stats.Read(EnforcerStat.IngressAllow), _stats.Read(EnforcerStat.IngressDeny),
         _stats.Read(EnforcerStat.EgressAllow), _stats.Read(EnforcerStat.EgressDeny),
         _stats.Read(EnforcerStat.RingBufferDrops), _stats.Read(EnforcerStat.ConntrackHits),
-        _stats.Read(EnforcerStat.Events), _stats.Read(EnforcerStat.FragmentUnknown));
+        _stats.Read(EnforcerStat.Events), _stats.Read(EnforcerStat.FragmentUnknown),
+        _stats.Read(EnforcerStat.IngressDenyBytes), _stats.Read(EnforcerStat.EgressDenyBytes));
 
     /// <summary>Removes every pin under the root (programs, links, maps). Pods are detached. For tests and uninstall.</summary>
     public static void DeleteRoot(string root)
@@ -409,11 +466,11 @@ public sealed class NodeEnforcer : IDisposable
 
     internal BpfFd MapFd(string name) => _pins.Map(name);
 
-    private (PodMapChanges Changes, bool ModesChanged) WriteLocked(PodEntry entry, LpmPodState desired)
+    private (PodMapChanges Changes, bool ModesChanged) WriteLocked(PodEntry entry, LpmPodState desired, bool writeModes = true)
     {
         PodMapChanges changes = PodMapChanges.Compute(desired, entry.Programmed);
-        PodDirectionMode ing = desired.IngressIsolated ? PodDirectionMode.Enforce : PodDirectionMode.Allow;
-        PodDirectionMode egr = desired.EgressIsolated ? PodDirectionMode.Enforce : PodDirectionMode.Allow;
+        PodDirectionMode ing = !writeModes ? entry.IngressMode : desired.IngressIsolated ? PodDirectionMode.Enforce : PodDirectionMode.Allow;
+        PodDirectionMode egr = !writeModes ? entry.EgressMode : desired.EgressIsolated ? PodDirectionMode.Enforce : PodDirectionMode.Allow;
         bool modesChanged = ing != entry.IngressMode || egr != entry.EgressMode;
         try
         {
@@ -492,21 +549,22 @@ public sealed class NodeEnforcer : IDisposable
         return true;
     }
 
-    private int RevokeConntrack(uint podId, LpmPodState desired)
+    /// <summary>One pass over the conntrack keys: deletes flows of the given pods that their new state does not allow.</summary>
+    private Dictionary<uint, int> RevokeConntrack(Dictionary<uint, LpmPodState> desiredByPod)
     {
-        int deleted = 0;
-        foreach (KeyValuePair<NpaCtKey, NpaCtValue> ct in _conntrack.Entries())
+        Dictionary<uint, int> deleted = new();
+        foreach (NpaCtKey key in _conntrack.Keys())
         {
-            if (ct.Key.PodId != podId)
+            if (!desiredByPod.TryGetValue(key.PodId, out LpmPodState? desired))
             {
                 continue;
             }
 
-            ConntrackEntry flow = Decode(ct.Key, ct.Value);
+            ConntrackEntry flow = Decode(key, default);
             int port = flow.Protocol is Protocol.Tcp or Protocol.Udp or Protocol.Sctp ? flow.DestinationPort : 0;
-            if (!LpmLookup.Allows(desired, flow.Direction, flow.Peer, (byte)flow.Protocol, port) && _conntrack.Delete(ct.Key))
+            if (!LpmLookup.Allows(desired, flow.Direction, flow.Peer, (byte)flow.Protocol, port) && _conntrack.Delete(key))
             {
-                deleted++;
+                deleted[key.PodId] = deleted.GetValueOrDefault(key.PodId) + 1;
             }
         }
 

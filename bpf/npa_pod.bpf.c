@@ -23,12 +23,17 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-static __always_inline void npa_count(__u32 index)
+static __always_inline void npa_add(__u32 index, __u64 amount)
 {
 	__u64 *value = bpf_map_lookup_elem(&npa_stats_v1, &index);
 
 	if (value)
-		*value += 1;
+		*value += amount;
+}
+
+static __always_inline void npa_count(__u32 index)
+{
+	npa_add(index, 1);
 }
 
 static __always_inline void npa_ct_fill(struct npa_ct_key *key, __u32 pod_id, __u8 direction, __u8 family,
@@ -140,6 +145,8 @@ static __always_inline int npa_verdict(struct __sk_buff *skb, __u8 dir, int allo
 	__u32 stat = dir == NPA_DIR_INGRESS ? NPA_STAT_INGRESS_ALLOW : NPA_STAT_EGRESS_ALLOW;
 
 	npa_count(allow ? stat : stat + 1);
+	if (!allow)
+		npa_add(dir == NPA_DIR_INGRESS ? NPA_STAT_INGRESS_DENY_BYTES : NPA_STAT_EGRESS_DENY_BYTES, pkt->len);
 	if (reason != NPA_REASON_CONNTRACK)
 		npa_report(skb, pkt, dir, allow ? NPA_VERDICT_ALLOW : NPA_VERDICT_DENY, rule_id, reason);
 	return allow ? TC_ACT_OK : TC_ACT_SHOT;
@@ -160,8 +167,12 @@ static __always_inline int npa_handle(struct __sk_buff *skb, __u8 dir)
 
 	if (parsed == NPA_PARSE_NOT_IP || pkt.always_allow)
 		return TC_ACT_OK;
-	if (parsed != NPA_PARSE_OK)
-		return npa_verdict(skb, dir, 0, &pkt, 0, NPA_REASON_NO_RULE);
+	if (parsed != NPA_PARSE_OK) {
+		/* A truncated or inconsistent IP header: only a direction that allows everything lets it pass. */
+		int open = mode == NPA_MODE_ALLOW || mode == NPA_MODE_STANDARD_START;
+
+		return npa_verdict(skb, dir, open, &pkt, 0, open ? NPA_REASON_NOT_ISOLATED : NPA_REASON_NO_RULE);
+	}
 
 	if (npa_ct_match(pod_id, dir, pkt.family, pkt.protocol, pkt.src, pkt.dst, pkt.src_port, pkt.dst_port) ||
 	    (pkt.icmp_error && npa_ct_match(pod_id, dir, pkt.family, pkt.ct_protocol, pkt.ct_src, pkt.ct_dst,

@@ -63,7 +63,7 @@ public static unsafe class EbpfInspector
 
         EnforcerStats s = enforcer.ReadStats();
         lines.Add(string.Empty);
-        lines.Add($"counters: ingress allow {s.IngressAllow} deny {s.IngressDeny}; egress allow {s.EgressAllow} deny {s.EgressDeny}; " +
+        lines.Add($"counters: ingress allow {s.IngressAllow} deny {s.IngressDeny} ({s.IngressDenyBytes} B); egress allow {s.EgressAllow} deny {s.EgressDeny} ({s.EgressDenyBytes} B); " +
                   $"conntrack hits {s.ConntrackHits}; events {s.Events}; ring-buffer drops {s.RingBufferDrops}; unknown fragments {s.FragmentUnknown}");
         return lines;
     }

@@ -26,6 +26,8 @@ public enum EnforcerStat
     ConntrackHits = 5,
     Events = 6,
     FragmentUnknown = 7,
+    IngressDenyBytes = 8,
+    EgressDenyBytes = 9,
 }
 
 [StructLayout(LayoutKind.Sequential)]

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Npa.Host.Daemons;
 using Npa.Host.Stages;
 using Npa.Resolver.Events;
 
@@ -7,7 +8,8 @@ namespace Npa.Host.Channels;
 /// <summary>
 /// Every channel of the node pipeline, created here and nowhere else:
 /// <code>
-/// informers ─▶ Source ─▶ IngestStage (journal) ─▶ Accepted ─▶ ResolveStage ─▶ Desired ─▶ DiffStage ─▶ Enforce ─▶ EnforceStage
+/// informers ─▶ Source ─▶ IngestStage (journal) ─▶ Accepted ─▶ ResolveStage ─▶ Desired ─▶ DiffStage ─▶ Enforce ─▶ EnforceStage   (agent)
+/// informers ─▶ Source ─▶ ControllerStage ─▶ Publish ─▶ PolicyEndpointPublisher                                                 (controller)
 /// </code>
 /// All are bounded with <see cref="BoundedChannelFullMode.Wait"/>: a pipeline event is never dropped;
 /// a slow stage slows the one before it, and in the end the informers' reads from the API server.
@@ -27,6 +29,12 @@ public sealed class PipelineChannels
 
     /// <summary>Per-pod changes for the enforcer. One writer, one reader.</summary>
     public const int EnforceCapacity = 4096;
+
+    /// <summary>Controller only: PolicyEndpoint sets to write. One writer (ControllerStage), one reader (the publisher).</summary>
+    public const int PublishCapacity = 1024;
+
+    public Channel<PolicyEndpointSet> Publish { get; } = Channel.CreateBounded<PolicyEndpointSet>(
+        new BoundedChannelOptions(PublishCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
 
     public Channel<ClusterEvent> Source { get; } = Channel.CreateBounded<ClusterEvent>(
         new BoundedChannelOptions(SourceCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = false });

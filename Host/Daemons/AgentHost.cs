@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npa.Enforcer;
 using Npa.Host.Channels;
 using Npa.Host.Cni;
 using Npa.Host.Health;
@@ -49,10 +50,18 @@ public static class AgentHost
         builder.Services.AddSingleton<PipelineChannels>();
         builder.Services.AddSingleton<PipelineReadiness>();
         builder.Services.AddSingleton<NpaMetrics>();
-        builder.Services.AddSingleton<IPodEnforcer>(overrides.Enforcer ?? new InMemoryPodEnforcer());
+        builder.Services.AddSingleton(_ => new ClusterEventResolver(options.NodeName));
+        builder.Services.AddSingleton<IDesiredPolicyResolver>(sp => sp.GetRequiredService<ClusterEventResolver>());
+        builder.Services.AddSingleton(sp => NodeEnforcer.Open(
+            new EnforcerOptions { BpffsRoot = options.BpffsRoot, ConntrackEntries = (uint)options.ConntrackCacheTableSize },
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Npa.Enforcer")));
+        builder.Services.AddSingleton<IPodEnforcer>(sp =>
+            overrides.Enforcer ??
+            (options.DryRun
+                ? new InMemoryPodEnforcer()
+                : new NodePodEnforcer(sp.GetRequiredService<NodeEnforcer>(), options.EnforcingMode, sp.GetRequiredService<ClusterEventResolver>().UidOf)));
         builder.Services.AddSingleton(sp => OpenJournal(options, time, sp.GetRequiredService<ILoggerFactory>()));
-        builder.Services.AddSingleton<IDesiredPolicyResolver>(_ => new ClusterEventResolver(options.NodeName));
-        builder.Services.AddSingleton(sp => overrides.Source ??
+        builder.Services.AddSingleton<IClusterEventSource>(sp => overrides.Source ??
             new KubernetesEventSource(options.Kubeconfig, SourceScope.Standalone, sp.GetRequiredService<ILoggerFactory>()));
         if (options.EnableNetworkPolicy)
         {
@@ -61,6 +70,7 @@ public static class AgentHost
             builder.Services.AddHostedService<DiffStage>();
             builder.Services.AddHostedService<EnforceStage>();
             builder.Services.AddHostedService<SourceStage>();
+            builder.Services.AddHostedService<MetricsPoller>();
         }
 
         builder.Services.AddGrpc();

@@ -11,6 +11,7 @@ using Npa.Host.Metrics;
 using Npa.Host.Options;
 using Npa.Host.Stages;
 using Npa.Ingest.Kubernetes;
+using Npa.Ingest.Kubernetes.Controller;
 using Prometheus;
 
 namespace Npa.Host.Daemons;
@@ -18,7 +19,7 @@ namespace Npa.Host.Daemons;
 /// <summary>Composition root of <c>npa controller</c>: cluster-wide source, resolver, metrics and probes.</summary>
 public static class ControllerHost
 {
-    public static WebApplication Build(ControllerOptions options, IClusterEventSource? source = null)
+    public static WebApplication Build(ControllerOptions options, IClusterEventSource? source = null, IPolicyEndpointSink? sink = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -43,10 +44,36 @@ public static class ControllerHost
         builder.Services.AddSingleton<PipelineChannels>();
         builder.Services.AddSingleton<PipelineReadiness>();
         builder.Services.AddSingleton<NpaMetrics>();
-        builder.Services.AddSingleton<IDesiredPolicyResolver>(_ => new ClusterEventResolver());
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ControllerOptions>>().Value);
+        builder.Services.AddSingleton(_ => new ClusterEventResolver());
+        bool live = source is null || sink is null;
+        if (live)
+        {
+            builder.Services.AddSingleton(_ => KubernetesSource.CreateClient(options.Kubeconfig));
+        }
+
         builder.Services.AddSingleton(sp => source ??
-            new KubernetesEventSource(options.Kubeconfig, SourceScope.Controller, sp.GetRequiredService<ILoggerFactory>()));
+            new KubernetesEventSource(options.Kubeconfig, SourceScope.Controller, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<k8s.Kubernetes>()));
+        builder.Services.AddSingleton(sp => sink ??
+            new ApiPolicyEndpointSink(new PolicyEndpointWriter(sp.GetRequiredService<k8s.Kubernetes>(), options.EndpointChunkSize,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("Npa.Ingest.Kubernetes.Controller"))));
+        if (live && options.LeaderElect)
+        {
+            builder.Services.AddSingleton(sp => new ControllerLeadership(sp.GetRequiredService<k8s.Kubernetes>(), options.LeaderElectionNamespace,
+                Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : Environment.MachineName,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("Npa.Ingest.Kubernetes.Controller"), options.LeaderElectionId)
+            {
+                LeaseDuration = options.LeaseDuration,
+                RenewDeadline = options.RenewDeadline,
+                RetryPeriod = options.RetryPeriod,
+            });
+        }
+
         builder.Services.AddHostedService<ControllerStage>();
+        builder.Services.AddHostedService(sp => new PolicyEndpointPublisher(
+            sp.GetRequiredService<PipelineChannels>(), sp.GetRequiredService<IPolicyEndpointSink>(), options,
+            sp.GetRequiredService<NpaMetrics>(), sp.GetRequiredService<ILogger<PolicyEndpointPublisher>>(),
+            sp.GetService<ControllerLeadership>()));
         builder.Services.AddHostedService<SourceStage>();
 
         BindAddress metrics = BindAddress.Parse(options.MetricsBindAddr);

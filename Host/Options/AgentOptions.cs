@@ -42,7 +42,11 @@ public sealed class AgentOptions
 
     public string JournalDir { get; set; } = JournalOptions.DefaultDirectory;
 
-    public string BpffsRoot { get; set; } = "/sys/fs/bpf";
+    /// <summary>Directory under bpffs that holds npa's pinned programs and maps.</summary>
+    public string BpffsRoot { get; set; } = "/sys/fs/bpf/npa";
+
+    /// <summary>Program nothing in the kernel: decisions are resolved and logged only (machines without eBPF).</summary>
+    public bool DryRun { get; set; }
 
     /// <summary>The raw value of NETWORK_POLICY_ENFORCING_MODE (empty means standard).</summary>
     public string EnforcingModeText { get; set; } = "";

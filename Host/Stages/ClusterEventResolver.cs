@@ -14,9 +14,22 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
 {
     private readonly ResolverState state = new();
     private readonly HashSet<ObjectRef> localPods = [];
+    private readonly Dictionary<ObjectRef, string> uids = new();
+
+    /// <summary>The resolver state itself (the controller builds PolicyEndpoints from it; single-threaded use).</summary>
+    public ResolverState State => state;
 
     public IReadOnlyDictionary<ObjectRef, PodPolicy> Desired =>
         nodeName is null ? state.PodPolicies : state.PodPolicies.Where(kv => localPods.Contains(kv.Key)).ToDictionary();
+
+    /// <summary>The uid of a pod the resolver knows, or null.</summary>
+    public string? UidOf(ObjectRef pod)
+    {
+        lock (uids)
+        {
+            return uids.GetValueOrDefault(pod);
+        }
+    }
 
     public PodPolicyChanges Apply(Ev.ClusterEvent e)
     {
@@ -36,6 +49,18 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
         if (input is null)
         {
             return PodPolicyChanges.None;
+        }
+
+        lock (uids)
+        {
+            if (e is Ev.PodUpserted { Pod.Uid.Length: > 0 } withUid)
+            {
+                uids[withUid.Pod.Ref] = withUid.Pod.Uid;
+            }
+            else if (e is Ev.PodDeleted gone)
+            {
+                uids.Remove(gone.Pod);
+            }
         }
 
         if (nodeName is not null && e is Ev.PodUpserted upserted)

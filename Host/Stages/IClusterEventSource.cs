@@ -11,4 +11,7 @@ public interface IClusterEventSource
     /// once every kind has been listed in full. An exception ends the host.
     /// </summary>
     Task RunAsync(ChannelWriter<ClusterEvent> events, Action onSynced, CancellationToken cancellationToken);
+
+    /// <summary>Watch restarts so far per resource (relists and reconnects); empty when not running.</summary>
+    IReadOnlyDictionary<string, long> WatchRestarts => new Dictionary<string, long>();
 }

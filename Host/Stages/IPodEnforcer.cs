@@ -1,3 +1,4 @@
+using Npa.Host.Metrics;
 using Npa.Host.Options;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
@@ -21,4 +22,7 @@ public interface IPodEnforcer
 
     /// <summary>Pods and map entries programmed now (for metrics).</summary>
     (int Pods, long Entries) Programmed { get; }
+
+    /// <summary>Cumulative packet verdicts, or null when the enforcer keeps none.</summary>
+    VerdictCounts? Verdicts { get; }
 }

@@ -1,3 +1,4 @@
+using Npa.Host.Metrics;
 using Npa.Host.Options;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
@@ -24,6 +25,9 @@ public sealed class InMemoryPodEnforcer : IPodEnforcer
             }
         }
     }
+
+    /// <summary>Verdict counters a test sets; null by default.</summary>
+    public VerdictCounts? Verdicts { get; set; }
 
     /// <summary>A copy of every pod's programmed policy.</summary>
     public IReadOnlyDictionary<ObjectRef, PodPolicy> Policies

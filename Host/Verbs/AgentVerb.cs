@@ -35,10 +35,11 @@ internal static class AgentVerb
         Option<string> journalDir = GoFlags.String("--journal-dir", "Event journal directory", d.JournalDir);
         Option<string> bpffs = GoFlags.String("--bpffs-root", "bpffs mount point for pinned programs and maps", d.BpffsRoot);
         Option<string> socket = GoFlags.String("--cni-socket", "Unix socket for the CNI plugin's rpc.NPBackend calls", d.CniSocket);
+        Option<bool> dryRun = GoFlags.Bool("--dry-run", "Resolve and log decisions but program nothing in the kernel", d.DryRun);
 
         Command command = new("agent", $"Run the node agent (env {ModeVariable}: standard|strict)");
         foreach (Option o in new Option[] { enable, eventLogs, cloudWatch, metrics, health, ipv6, ctPeriod, ctSize, logLevel, logFile, logMax, logBackups,
-                     kubeconfig, nodeName, journalDir, bpffs, socket })
+                     kubeconfig, nodeName, journalDir, bpffs, socket, dryRun })
         {
             command.Options.Add(o);
         }
@@ -65,6 +66,7 @@ internal static class AgentVerb
                 JournalDir = parse.GetValue(journalDir)!,
                 BpffsRoot = parse.GetValue(bpffs)!,
                 CniSocket = parse.GetValue(socket)!,
+                DryRun = parse.GetValue(dryRun),
                 EnforcingModeText = Environment.GetEnvironmentVariable(ModeVariable) ?? "",
             };
             return await RunAsync(options, null, ct);

@@ -4,9 +4,10 @@ using Npa.Resolver.Resolution;
 namespace Npa.Host.Verbs;
 
 /// <summary>The offline input of <c>matrix</c> and <c>explain</c>: manifests read from files or folders, then resolved.</summary>
-internal sealed record ManifestCluster(ManifestSet Manifests, ResolvedCluster Resolved)
+internal sealed record ManifestCluster(ManifestSet Manifests, ResolvedCluster Resolved, IReadOnlyList<Npa.Resolver.Model.Diagnostic> ResolverDiagnostics)
 {
-    public IReadOnlyList<string> Diagnostics => Manifests.Diagnostics.Select(d => d.ToString()).ToArray();
+    /// <summary>What the reader rejected or warned about, then what the resolver warns about.</summary>
+    public IReadOnlyList<string> Diagnostics => Manifests.Diagnostics.Concat(ResolverDiagnostics).Select(d => d.ToString()).ToArray();
 
     /// <summary>Reads and resolves; returns null and writes why to <paramref name="error"/> when a path does not exist.</summary>
     public static ManifestCluster? Load(string verb, string[]? paths, TextWriter error)
@@ -25,7 +26,7 @@ internal sealed record ManifestCluster(ManifestSet Manifests, ResolvedCluster Re
         }
 
         ManifestSet set = ManifestReader.ReadPaths(paths);
-        ResolvedCluster resolved = PolicyResolver.Resolve(new ClusterSnapshot(set.Namespaces, set.Pods, set.Policies, set.Services));
-        return new ManifestCluster(set, resolved);
+        ResolverState state = ResolverState.FromSnapshot(new ClusterSnapshot(set.Namespaces, set.Pods, set.Policies, set.Services));
+        return new ManifestCluster(set, state.Result, state.Diagnostics());
     }
 }

@@ -44,6 +44,9 @@ internal static partial class KubernetesLog
     [LoggerMessage(EventId = 1121, Level = LogLevel.Information, Message = "PolicyEndpoints of {Namespace}/{PolicyName}: {Created} created, {Patched} patched, {Deleted} deleted, {Unchanged} unchanged")]
     public static partial void PolicyEndpointsReconciled(ILogger logger, string @namespace, string policyName, int created, int patched, int deleted, int unchanged);
 
+    [LoggerMessage(EventId = 1122, Level = LogLevel.Warning, Message = "PolicyEndpoints of {Namespace}/{PolicyName}: reconcile failed, retrying next batch: {Error}")]
+    public static partial void ReconcileFailed(ILogger logger, string @namespace, string policyName, string error, Exception exception);
+
     [LoggerMessage(EventId = 1130, Level = LogLevel.Information, Message = "leader election: {Identity} {Change} lease {Namespace}/{LeaseName}")]
     public static partial void Leadership(ILogger logger, string identity, string change, string @namespace, string leaseName);
 }

@@ -99,7 +99,10 @@ public sealed class ResourceInformer<T> : IResourceInformer
         }
     }
 
-    /// <summary>Lists and watches until cancelled. Never returns otherwise; failures are retried.</summary>
+    /// <summary>
+    /// Lists and watches until cancelled (or until the event channel is closed by its consumer);
+    /// every other failure is retried.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         bool needList = true;
@@ -149,6 +152,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
     {
         (List<JsonObject> items, string listRv, int pages) = await ListAllAsync(cancellationToken).ConfigureAwait(false);
         Counters.Lists++;
+        int syntheticBefore = Counters.SyntheticDeletes;
         HashSet<ObjectRef> seen = [];
         int index = 0;
         foreach (JsonObject item in items)
@@ -171,7 +175,6 @@ public sealed class ResourceInformer<T> : IResourceInformer
             vanished = [.. _cache.Where(kv => !seen.Contains(kv.Key)).Select(kv => (kv.Key, kv.Value))];
         }
 
-        int syntheticDeletes = 0;
         foreach ((ObjectRef key, Entry entry) in vanished)
         {
             lock (_gate)
@@ -182,19 +185,29 @@ public sealed class ResourceInformer<T> : IResourceInformer
             Filter?.Forget(key);
             if (entry.Value is not null)
             {
-                syntheticDeletes++;
+                Counters.SyntheticDeletes++;
                 await _events.WriteAsync(_descriptor.Deleted(entry.Value, entry.Uid, listRv, true), cancellationToken).ConfigureAwait(false);
             }
         }
 
-        await RevisitAsync(cancellationToken).ConfigureAwait(false);
+        // Objects the filter dropped early in the list may be wanted now; the list still has them.
+        Dictionary<ObjectRef, JsonObject> listed = [];
+        foreach (JsonObject item in items)
+        {
+            if (Key(item) is ObjectRef k)
+            {
+                listed[k] = item;
+            }
+        }
+
+        await RevisitAsync(cancellationToken, listed).ConfigureAwait(false);
         bool relist = _synced;
         lock (_gate)
         {
             _resourceVersion = listRv;
         }
 
-        Counters.SyntheticDeletes += syntheticDeletes;
+        int syntheticDeletes = Counters.SyntheticDeletes - syntheticBefore;
         int count;
         lock (_gate)
         {
@@ -454,6 +467,20 @@ public sealed class ResourceInformer<T> : IResourceInformer
             }
         }
 
+        if (old?.Value is not null && old.Uid.Length > 0 && uid.Length > 0 && old.Uid != uid)
+        {
+            // Same name, new object (deleted and re-created while we were not watching): the old one is gone.
+            Counters.SyntheticDeletes++;
+            lock (_gate)
+            {
+                _cache.Remove(key);
+            }
+
+            Filter?.Forget(key);
+            await _events.WriteAsync(_descriptor.Deleted(old.Value, old.Uid, rv, true), cancellationToken).ConfigureAwait(false);
+            old = null;
+        }
+
         bool keep = Filter?.Keep(key, result.Value) ?? true;
         lock (_gate)
         {
@@ -474,7 +501,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
     /// Re-evaluates objects whose filter verdict may have changed: held ones from memory, dropped
     /// ones fetched again from the server (only their identity was kept).
     /// </summary>
-    private async Task RevisitAsync(CancellationToken cancellationToken)
+    private async Task RevisitAsync(CancellationToken cancellationToken, IReadOnlyDictionary<ObjectRef, JsonObject>? listed = null)
     {
         if (Filter is null)
         {
@@ -511,8 +538,13 @@ public sealed class ResourceInformer<T> : IResourceInformer
                     continue;
                 }
 
-                Counters.Refetches++;
-                JsonObject? fresh = await _api.GetAsync(Resource, Resource.Namespaced ? key.Namespace : null, key.Name, cancellationToken).ConfigureAwait(false);
+                JsonObject? fresh = null;
+                if (listed is null || !listed.TryGetValue(key, out fresh))
+                {
+                    Counters.Refetches++;
+                    fresh = await _api.GetAsync(Resource, Resource.Namespaced ? key.Namespace : null, key.Name, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (fresh is not null)
                 {
                     await ApplyAsync(key, fresh, $"{_name} refetch of {key}", force: true, cancellationToken).ConfigureAwait(false);

@@ -29,16 +29,34 @@ public sealed record LabelSelector(
     public bool Matches(IReadOnlyDictionary<string, string> labels)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        foreach (KeyValuePair<string, string> kv in MatchLabels)
+        if (MatchLabels.Count > 0)
         {
-            if (!labels.TryGetValue(kv.Key, out string? v) || v != kv.Value)
+            // Enumerate the concrete dictionary when there is one: selectors are matched on every pod change.
+            if (MatchLabels is Dictionary<string, string> concrete)
             {
-                return false;
+                foreach (KeyValuePair<string, string> kv in concrete)
+                {
+                    if (!labels.TryGetValue(kv.Key, out string? v) || v != kv.Value)
+                    {
+                        return false;
+                    }
+                }
+            }
+            else
+            {
+                foreach (KeyValuePair<string, string> kv in MatchLabels)
+                {
+                    if (!labels.TryGetValue(kv.Key, out string? v) || v != kv.Value)
+                    {
+                        return false;
+                    }
+                }
             }
         }
 
-        foreach (SelectorRequirement r in MatchExpressions)
+        for (int i = 0; i < MatchExpressions.Count; i++)
         {
+            SelectorRequirement r = MatchExpressions[i];
             bool has = labels.TryGetValue(r.Key, out string? value);
             bool ok = r.Operator switch
             {

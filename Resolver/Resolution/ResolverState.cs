@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
 using Npa.Resolver.Selection;
@@ -31,6 +32,9 @@ public sealed class ResolverState
 
     /// <summary>The current result as a view for verdicts and reports.</summary>
     public ResolvedCluster Result => new(_index.PodsByRef, _podPolicies);
+
+    /// <summary>Warnings about the current policies (named ports nothing declares), ordered by policy.</summary>
+    public IReadOnlyList<Diagnostic> Diagnostics() => ResolutionDiagnostics.Find(_index);
 
     /// <summary>The resolved rules of one policy, or null when the policy is not known.</summary>
     internal PolicyResolution? ResolutionOf(ObjectRef policy) => _resolutions.GetValueOrDefault(policy);
@@ -330,6 +334,7 @@ public sealed class ResolverState
         IReadOnlyDictionary<string, string> nsLabels = _index.LabelsOfNamespace(updated.Namespace);
         bool addressing = !old.Ips.SequenceEqual(updated.Ips) || !old.Ports.SequenceEqual(updated.Ports) || old.HostNetwork != updated.HostNetwork;
         ServiceInfo[] joinedOrLeft = _index.ServicesIn(updated.Namespace).Where(s => BacksService(s, old) != BacksService(s, updated)).ToArray();
+        Dictionary<(string, string), bool> memo = [];
         foreach (PeerUse use in _peers.CandidatesFor(updated.Namespace))
         {
             bool before = PeerMatcher.SelectsPod(use.Peer, use.PolicyNamespace, old, nsLabels);
@@ -343,7 +348,7 @@ public sealed class ResolverState
             {
                 if (!policies.Contains(policyRef) &&
                     (addressing || before != after ||
-                     (joinedOrLeft.Length > 0 && ServiceEntriesMayChange(_index.GetPolicy(policyRef)!, old, updated, nsLabels, joinedOrLeft))))
+                     (joinedOrLeft.Length > 0 && ServiceEntriesMayChange(_index.GetPolicy(policyRef)!, old, updated, nsLabels, joinedOrLeft, memo))))
                 {
                     policies.Add(policyRef);
                 }
@@ -359,7 +364,7 @@ public sealed class ResolverState
             }
 
             if (addressing || !PeerSetsEqual(policy, old, updated, nsLabels) ||
-                (joinedOrLeft.Length > 0 && ServiceEntriesMayChange(policy, old, updated, nsLabels, joinedOrLeft)))
+                (joinedOrLeft.Length > 0 && ServiceEntriesMayChange(policy, old, updated, nsLabels, joinedOrLeft, memo)))
             {
                 policies.Add(policyRef);
             }
@@ -371,7 +376,7 @@ public sealed class ResolverState
     /// pod, the target port of one of <paramref name="services"/>: only then can its cluster-IP entries change.
     /// </summary>
     private static bool ServiceEntriesMayChange(NetworkPolicySpec policy, PodInfo old, PodInfo updated,
-        IReadOnlyDictionary<string, string> nsLabels, ServiceInfo[] services)
+        IReadOnlyDictionary<string, string> nsLabels, ServiceInfo[] services, Dictionary<(string, string), bool> memo)
     {
         if ((policy.PolicyTypes & PolicyTypes.Egress) == 0)
         {
@@ -380,25 +385,55 @@ public sealed class ResolverState
 
         foreach (PolicyRule rule in policy.Egress)
         {
-            if (!Involves(rule, policy.Namespace, old, nsLabels) && !Involves(rule, policy.Namespace, updated, nsLabels))
+            // Rules of the same shape (many policies share a DNS or monitoring rule) answer alike: decide once per event.
+            RuleShape shape = RuleShapes.GetValue(rule, RuleShape.Of);
+            (string, string) key = (shape.SelectsInOwnNamespace ? policy.Namespace : "", shape.Text);
+            if (!memo.TryGetValue(key, out bool mayChange))
             {
-                continue;
+                mayChange = RuleServiceEntriesMayChange(rule, policy.Namespace, old, updated, nsLabels, services);
+                memo[key] = mayChange;
             }
 
-            foreach (ServiceInfo service in services)
+            if (mayChange)
             {
-                foreach (ServicePort sp in service.Ports)
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool RuleServiceEntriesMayChange(PolicyRule rule, string policyNamespace, PodInfo old, PodInfo updated,
+        IReadOnlyDictionary<string, string> nsLabels, ServiceInfo[] services)
+    {
+        if (!Involves(rule, policyNamespace, old, nsLabels) && !Involves(rule, policyNamespace, updated, nsLabels))
+        {
+            return false;
+        }
+
+        foreach (ServiceInfo service in services)
+        {
+            foreach (ServicePort sp in service.Ports)
+            {
+                if ((NamedPortResolver.TargetOn(sp, old) is int a && RuleResolver.PortsAllow(rule, old, sp.Protocol, a)) ||
+                    (NamedPortResolver.TargetOn(sp, updated) is int b && RuleResolver.PortsAllow(rule, updated, sp.Protocol, b)))
                 {
-                    if ((NamedPortResolver.TargetOn(sp, old) is int a && RuleResolver.PortsAllow(rule, old, sp.Protocol, a)) ||
-                        (NamedPortResolver.TargetOn(sp, updated) is int b && RuleResolver.PortsAllow(rule, updated, sp.Protocol, b)))
-                    {
-                        return true;
-                    }
+                    return true;
                 }
             }
         }
 
         return false;
+    }
+
+    private static readonly ConditionalWeakTable<PolicyRule, RuleShape> RuleShapes = new();
+
+    /// <summary>A rule's peers and ports as text, and whether a peer selects in the policy's own namespace.</summary>
+    private sealed record RuleShape(string Text, bool SelectsInOwnNamespace)
+    {
+        public static RuleShape Of(PolicyRule rule) => new(
+            string.Join(";", rule.Peers) + "|" + string.Join(",", rule.Ports),
+            rule.Peers.Any(p => p.IpBlock is null && p.NamespaceSelector is null));
     }
 
     private static bool Involves(PolicyRule rule, string policyNamespace, PodInfo pod, IReadOnlyDictionary<string, string> nsLabels)
@@ -464,13 +499,15 @@ public sealed class ResolverState
     /// </summary>
     private static bool DependsOnPod(NetworkPolicySpec policy, PodInfo pod, IReadOnlyDictionary<string, string> nsLabels)
     {
+        // Plain loops: this runs for many policies on every pod change.
         if ((policy.PolicyTypes & PolicyTypes.Ingress) != 0)
         {
-            foreach (PolicyRule rule in policy.Ingress)
+            for (int r = 0; r < policy.Ingress.Count; r++)
             {
-                foreach (PolicyPeer peer in rule.Peers)
+                IReadOnlyList<PolicyPeer> peers = policy.Ingress[r].Peers;
+                for (int i = 0; i < peers.Count; i++)
                 {
-                    if (peer.IpBlock is null && PeerMatcher.SelectsPod(peer, policy.Namespace, pod, nsLabels))
+                    if (peers[i].IpBlock is null && PeerMatcher.SelectsPod(peers[i], policy.Namespace, pod, nsLabels))
                     {
                         return true;
                     }
@@ -480,25 +517,41 @@ public sealed class ResolverState
 
         if ((policy.PolicyTypes & PolicyTypes.Egress) != 0)
         {
-            foreach (PolicyRule rule in policy.Egress)
+            for (int r = 0; r < policy.Egress.Count; r++)
             {
+                PolicyRule rule = policy.Egress[r];
                 if (rule.Peers.Count == 0)
                 {
-                    if (rule.Ports.Any(p => p.NamedPort is not null))
+                    for (int p = 0; p < rule.Ports.Count; p++)
                     {
-                        return true;
+                        if (rule.Ports[p].NamedPort is not null)
+                        {
+                            return true;
+                        }
                     }
 
                     continue;
                 }
 
-                foreach (PolicyPeer peer in rule.Peers)
+                for (int i = 0; i < rule.Peers.Count; i++)
                 {
-                    if (peer.IpBlock is not null
-                        ? pod.Ips.Any(peer.IpBlock.Cidr.Contains)
-                        : PeerMatcher.SelectsPod(peer, policy.Namespace, pod, nsLabels))
+                    PolicyPeer peer = rule.Peers[i];
+                    if (peer.IpBlock is null)
                     {
-                        return true;
+                        if (PeerMatcher.SelectsPod(peer, policy.Namespace, pod, nsLabels))
+                        {
+                            return true;
+                        }
+
+                        continue;
+                    }
+
+                    for (int a = 0; a < pod.Ips.Count; a++)
+                    {
+                        if (peer.IpBlock.Cidr.Contains(pod.Ips[a]))
+                        {
+                            return true;
+                        }
                     }
                 }
             }

@@ -47,7 +47,9 @@ enum npa_stat {
 	NPA_STAT_CONNTRACK_HITS = 5,
 	NPA_STAT_EVENTS = 6,
 	NPA_STAT_FRAGMENT_UNKNOWN = 7,
-	NPA_STAT_MAX = 8,
+	NPA_STAT_INGRESS_DENY_BYTES = 8,
+	NPA_STAT_EGRESS_DENY_BYTES = 9,
+	NPA_STAT_MAX = 10,
 };
 
 /* Value of npa_pods_v1, keyed by the __u32 ifindex of the host veth. */

@@ -141,7 +141,9 @@ static __always_inline void npa_parse_l4(struct __sk_buff *skb, __u32 off, struc
 			pkt->dst_port = ident;
 		} else if (type >= 1 && type <= 4) {
 			npa_parse_quoted(skb, off + 8, pkt);
-		} else if (type >= 133 && type <= 137) {
+		} else if ((type >= 133 && type <= 137) || (type >= 130 && type <= 132) || type == 143) {
+			/* Neighbour discovery and multicast listener discovery: link-local control traffic
+			 * IPv6 needs to work at all; NetworkPolicy does not govern it. */
 			pkt->always_allow = 1;
 		}
 	}

@@ -6,6 +6,7 @@ internal static class BenchmarkCatalog
     private static readonly Dictionary<string, Func<string[], int>> Benchmarks = new(StringComparer.Ordinal)
     {
         ["enforcer"] = EnforcerBenchmark.Run,
+        ["journal"] = JournalBenchmark.Run,
         ["flowlogs-throughput"] = FlowLogs.FlowLogThroughputBenchmark.Run,
         ["cloudwatch-batching"] = FlowLogs.CloudWatchBatchingBenchmark.Run,
         ["lab-throughput"] = Lab.LabThroughputBenchmark.Run,

@@ -26,6 +26,7 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
     private readonly NodeEnforcer _node;
     private readonly Dictionary<ObjectRef, PodKey> _keys = [];
     private readonly Dictionary<ObjectRef, LabPod> _pods = [];
+    private readonly Dictionary<ObjectRef, PodPolicy> _policies = [];
     private readonly FlowLookupTable _lookups = new();
     private readonly RingBufferReader? _reader;
     private readonly FlowLogFileWriter? _writer;
@@ -84,6 +85,11 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
         }
 
         _node.Apply(key, policy);
+        lock (_keys)
+        {
+            _policies[policy.Pod] = policy;
+            PublishLookups();
+        }
     }
 
     public void RemovePod(ObjectRef pod)
@@ -93,6 +99,7 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
         {
             _keys.Remove(pod, out key);
             _pods.Remove(pod);
+            _policies.Remove(pod);
             PublishLookups();
         }
 
@@ -105,12 +112,17 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
     /// <summary>The flow log file carries the denied flows (the pipeline flushes it when idle); the demo reads the file.</summary>
     public IReadOnlyList<string> DrainDeniedFlows() => [];
 
+    /// <summary>Pods by address and, per pod and direction, the policies isolating it (named in DENY lines).</summary>
     private void PublishLookups()
     {
         _lookups.Publish(
             _pods.Values.SelectMany(p => p.Ips.Select(ip => KeyValuePair.Create(FlowAddress.FromIPAddress(ip), new PodIdentity(p.Pod.Namespace, p.Pod.Name)))),
             [],
-            []);
+            _policies.Values.SelectMany(p => new[] { Direction.Ingress, Direction.Egress }
+                .Where(d => p[d].Isolated)
+                .Select(d => KeyValuePair.Create(
+                    (new PodIdentity(p.Pod.Namespace, p.Pod.Name), d),
+                    (IReadOnlyList<string>)[.. p[d].IsolatingPolicies.Select(r => r.ToString())]))));
     }
 
     public void Dispose()

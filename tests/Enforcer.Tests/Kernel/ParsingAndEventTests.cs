@@ -81,6 +81,28 @@ public sealed class ParsingAndEventTests : IDisposable
     }
 
     [KernelFact]
+    public void Icmpv6PacketTooBig_QuotingAnAllowedFlow_Passes()
+    {
+        Assert.True(In(Packets.Build(Peer6, Pod6, Protocol.Tcp, 31500, 80)));
+        byte[] quoted = Packets.Ipv6(Pod6, Peer6, 6, Packets.L4(Protocol.Tcp, 80, 31500))[14..];
+        byte[] router = IPAddress.Parse("fd00:9::9").GetAddressBytes();
+        Assert.True(In(Packets.Ipv6(new IPAddress(router), Pod6, 58, [2, 0, 0, 0, 0, 0, 0x05, 0x00, .. quoted[..48]])));
+        byte[] unrelated = Packets.Ipv6(Pod6, Peer6, 6, Packets.L4(Protocol.Tcp, 80, 31501))[14..];
+        Assert.False(In(Packets.Ipv6(new IPAddress(router), Pod6, 58, [2, 0, 0, 0, 0, 0, 0x05, 0x00, .. unrelated[..48]])));
+    }
+
+    [KernelFact]
+    public void MalformedIpHeader_IsDeniedOnlyWhereTheDirectionIsIsolated()
+    {
+        byte[] inbound = Packets.Build(Peer4, Pod4, Protocol.Tcp, 34000, 80);
+        inbound[14] = 0x43; // ihl 3: shorter than an IPv4 header
+        Assert.False(In(inbound));
+        byte[] outbound = Packets.Build(Pod4, Peer4, Protocol.Tcp, 34001, 80);
+        outbound[14] = 0x43;
+        Assert.True(TestRun.Passes(E, Direction.Egress, outbound), "egress is not isolated");
+    }
+
+    [KernelFact]
     public void NeighbourDiscovery_AlwaysPasses()
     {
         Assert.True(In(Packets.Build(IPAddress.Parse("fe80::1"), Pod6, Protocol.IcmpV6, 0, 0, icmpType: 135)));
@@ -153,6 +175,31 @@ public sealed class ParsingAndEventTests : IDisposable
         Assert.Equal(before, E.ReadProgrammed(_pod));
         Assert.True(In(Packets.Build(Peer4, Pod4, Protocol.Tcp, 33001, 80)));
     }
+
+    [KernelFact]
+    public async Task PeriodicLoop_RepairsDrift_OnEachTick()
+    {
+        Microsoft.Extensions.Time.Testing.FakeTimeProvider time = new();
+        using CancellationTokenSource stop = new();
+        Task loop = E.RunPeriodicAsync(TimeSpan.FromMinutes(1), null, time, null, stop.Token);
+        LpmPodState expected = E.ReadProgrammed(_pod)!;
+        uint podId = E.GetPod(_pod)!.PodId;
+        using (var map = new BpfMap<NpaPortKey, uint>(PinnedState.PinnedObjects.Get(Path.Combine(_root.Path, "maps", PinnedState.MapNames.IngressPorts)), "ports"))
+        {
+            foreach (LpmPortKey key in expected.Ports.Keys)
+            {
+                map.Delete(KeyCodec.Port(podId, key));
+            }
+        }
+
+        Assert.NotEqual(expected, E.ReadProgrammed(_pod));
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(SpinWait.SpinUntil(() => expected.Equals(E.ReadProgrammed(_pod)), TestTimeoutsMs), "repaired after one tick");
+        await stop.CancelAsync();
+        await loop.WaitAsync(Npa.Tests.Shared.TestTimeouts.Default);
+    }
+
+    private static int TestTimeoutsMs => (int)Npa.Tests.Shared.TestTimeouts.Short.TotalMilliseconds;
 
     private static byte[] HopByHop(byte next) => [next, 0, 1, 4, 0, 0, 0, 0];
 

@@ -148,6 +148,46 @@ public sealed class VerdictTests : IDisposable
     }
 
     [KernelFact]
+    public void Reconcile_KeepsAStrictStartPodClosed_AndRestoresItsStateEntry()
+    {
+        Start(EnforcingMode.Strict);
+        E.Reconcile();
+        Assert.False(In("10.1.0.1", Protocol.Tcp, 80, 48100));
+
+        E.Apply(_pod, Ingress(Allow("10.1.0.0/16", Tcp(80))));
+        using (var pods = new Maps.BpfMap<uint, Maps.NpaPodState>(PinnedState.PinnedObjects.Get(Path.Combine(_root.Path, "maps", PinnedState.MapNames.Pods)), "pods"))
+        {
+            pods.Delete(TestRun.TestIfIndex); // drift: the veth is no longer judged at all
+        }
+
+        Assert.True(In("10.9.0.1", Protocol.Tcp, 80, 48101));
+        Assert.Equal(1, E.Reconcile().PodsRepaired);
+        Assert.False(In("10.9.0.1", Protocol.Tcp, 80, 48102));
+    }
+
+    [KernelFact]
+    public void ApplyAll_RevokesFlowsOfEveryChangedPod()
+    {
+        Start();
+        E.Apply(_pod, Both([Allow("10.1.0.0/16", Tcp(80))], [Allow("10.2.0.0/16", Tcp(443))]));
+        Assert.True(In("10.1.0.1", Protocol.Tcp, 80, 54000));
+        Assert.True(Out("10.2.0.1", Protocol.Tcp, 443, 54001));
+        PodKey other = new("default", "other", "uid-9");
+        E.RegisterUnattached(other, 88, EnforcingMode.Standard);
+
+        IReadOnlyDictionary<PodKey, ApplyResult> results = E.ApplyAll(
+        [
+            new(_pod, Both([Allow("10.1.0.0/16", Tcp(80))], [])),
+            new(other, Ingress(Allow("10.3.0.0/16", Tcp(80)))),
+        ]);
+
+        Assert.Equal(1, results[_pod].ConntrackDeleted);
+        Assert.Equal(0, results[other].ConntrackDeleted);
+        Assert.True(In("10.1.0.1", Protocol.Tcp, 80, 54000));
+        Assert.False(Out("10.2.0.1", Protocol.Tcp, 443, 54001));
+    }
+
+    [KernelFact]
     public void StandardStart_AllowsUntilPoliciesAreProgrammed()
     {
         Start(EnforcingMode.Standard);
@@ -190,5 +230,22 @@ public sealed class VerdictTests : IDisposable
         Assert.Single(E.Conntrack());
         Assert.Equal(1, E.ExpireConntrack(TimeSpan.Zero));
         Assert.Empty(E.Conntrack());
+    }
+
+    [KernelFact]
+    public void PodsGoneWhileDown_ArePruned_AndDeniedBytesAreCounted()
+    {
+        Start();
+        PodKey gone = new("default", "gone", "uid-2");
+        E.RegisterUnattached(gone, 77, EnforcingMode.Strict);
+        E.Apply(gone, Ingress(Allow("10.1.0.0/16", Tcp(80))));
+        Assert.Equal([gone], E.RemovePodsExcept(new HashSet<PodKey> { _pod }));
+        Assert.Single(E.Pods());
+        Assert.Equal(0, E.Reconcile().OrphanEntriesRemoved);
+
+        E.Apply(_pod, Ingress(Allow("10.1.0.0/16", Tcp(80))));
+        ulong before = E.ReadStats().IngressDenyBytes;
+        Assert.False(In("10.9.0.1", Protocol.Tcp, 80, 53000));
+        Assert.True(E.ReadStats().IngressDenyBytes >= before + 54);
     }
 }

@@ -79,6 +79,8 @@ public sealed class KubernetesSourceTests
         server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.PolicyEndpoint("shop", "front-1", "front", ("web-2", "192.168.2.1", "10.0.0.2")));
         server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.PolicyEndpoint("shop", "front-2", "front", ("web-1", "192.168.1.1", "10.0.0.1")));
         server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.PolicyEndpoint("shop", "back-1", "back", ("web-2", "192.168.2.1", "10.0.0.2")));
+        server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.PolicyEndpoint("shop", "side-1", "side", ("web-2", "192.168.2.1", "10.0.0.2")));
+        server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.PolicyEndpoint("shop", "side-2", "side", ("web-3", "192.168.3.1", "10.0.0.3")));
         await using EventRecorder recorder = new();
         await using RunningSource source = KubernetesSource.Start(KubeObjects.Client(server), SourceScope.Agent("node-1"), recorder.Channel.Writer, CancellationToken.None, options: Fast, ownsClient: true);
         await source.Ready.WaitAsync(TestTimeouts.Default);
@@ -95,6 +97,12 @@ public sealed class KubernetesSourceTests
         Assert.Contains(events, e => e is PolicyEndpointUpserted { Endpoint.Name: "back-1" });
         Assert.Equal(["front-1", "front-2"], events.OfType<PolicyEndpointDeleted>().Select(d => d.Endpoint.Name).Order());
         Assert.All(events.OfType<PolicyEndpointDeleted>(), d => Assert.False(d.Synthetic));
+
+        // "side" gains the local pod in its second chunk: the first chunk, dropped at list time, is fetched again.
+        server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.PolicyEndpoint("shop", "side-2", "side", ("web-1", "192.168.1.1", "10.0.0.1")));
+        events = await recorder.WaitUntilAsync(e => e.Any(x => x is PolicyEndpointUpserted { Endpoint.Name: "side-1" }), "the refetched chunk");
+        Assert.Contains(events, e => e is PolicyEndpointUpserted { Endpoint.Name: "side-2" });
+        Assert.Contains(server.Requests, r => r.Method == "GET" && r.Path == "apis/networking.k8s.aws/v1alpha1/namespaces/shop/policyendpoints/side-1");
     }
 
     [Fact]
@@ -119,8 +127,9 @@ public sealed class KubernetesSourceTests
         });
         server.Upsert(KubeObjects.Pods, KubeObjects.Pod("shop", "marker", "192.168.1.9"));
         await recorder.WaitUntilAsync(
-            e => e.Any(x => x is PodUpserted { Pod.Name: "marker" }) && e.Any(x => x is PolicyUpserted { Policy.Name: "allow-443" }),
-            "the marker pod and the new policy");
+            e => e.Any(x => x is PodUpserted { Pod.Name: "marker" }) &&
+                e.OfType<SourceSynced>().Where(x => x.Relist).Select(x => x.SyncedKind).Distinct().Count() == 4,
+            "the marker pod and a relist of every kind (the disconnect cut every watch)");
 
         JournalObjectSet folded = new();
         foreach (ClusterEvent e in recorder.Events)

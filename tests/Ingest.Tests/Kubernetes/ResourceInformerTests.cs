@@ -144,6 +144,31 @@ public sealed class ResourceInformerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ObjectRecreatedWhileDisconnected_IsReportedAsDeleteOfTheOldUidThenUpsertOfTheNew()
+    {
+        await using Server server = await Server.StartAsync();
+        string oldUid = server.Upsert(KubeObjects.Pods, KubeObjects.Pod("default", "a", "192.168.1.1"))["metadata"]!["uid"]!.GetValue<string>();
+        await using EventRecorder recorder = new();
+        await using Running<PodInfo> informer = Running<PodInfo>.Start(server, ApiResource.Pods, ResourceDescriptors.Pods, recorder, Fast);
+        await informer.Informer.Ready.WaitAsync(TestTimeouts.Default);
+        await WaitForWatchAsync(server, KubeObjects.Pods);
+
+        server.ChangeWhileDisconnected(() =>
+        {
+            server.Delete(KubeObjects.Pods, "default", "a");
+            server.Upsert(KubeObjects.Pods, KubeObjects.Pod("default", "a", "192.168.1.2"));
+        });
+
+        IReadOnlyList<ClusterEvent> events = await recorder.WaitUntilAsync(e => e.OfType<SourceSynced>().Any(s => s.Relist), "the relist");
+        PodDeleted deleted = events.OfType<PodDeleted>().Single();
+        Assert.Equal((oldUid, true), (deleted.Uid, deleted.Synthetic));
+        PodUpserted recreated = events.OfType<PodUpserted>().Last();
+        Assert.NotEqual(oldUid, recreated.Pod.Uid);
+        Assert.True(events.ToList().IndexOf(deleted) < events.ToList().IndexOf(recreated));
+        Assert.Equal(1, events.OfType<SourceSynced>().Single(s => s.Relist).SyntheticDeletes);
+    }
+
+    [Fact]
     public async Task ErrorEventMidStream_WithStatus410_MeansRelist()
     {
         await using Server server = await Server.StartAsync();

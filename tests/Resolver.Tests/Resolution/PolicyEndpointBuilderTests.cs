@@ -1,6 +1,7 @@
 using Npa.Resolver.Model;
 using Npa.Resolver.Resolution;
 using Npa.Tests.Shared.Builders;
+using Npa.Tests.Shared.Oracle;
 using static Npa.Tests.Shared.Builders.Spec;
 
 namespace Npa.Resolver.Tests.Resolution;
@@ -92,6 +93,27 @@ public class PolicyEndpointBuilderTests
         Assert.Equal(Enumerable.Range(1, 9).Select(i => $"10.0.0.{i}"), chunks.SelectMany(c => c.Ingress).Select(e => e.Cidr));
         Assert.Equal(Enumerable.Range(1, 9).Select(i => $"p{i}"), chunks.SelectMany(c => c.PodSelectorEndpoints).Select(e => e.Name));
         Assert.All(chunks, c => Assert.Equal("from-all-p-", c.GenerateName));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void PolicyEndpoints_DoNotDependOnInputOrderOrOnHowTheStateWasReached(int seed)
+    {
+        RandomCluster cluster = RandomCluster.Generate(seed);
+        ClusterSnapshot snapshot = new(cluster.Namespaces, cluster.Pods, cluster.Policies, []);
+        IReadOnlyList<PolicyEndpointSpec> expected = PolicyEndpointBuilder.BuildAll(ResolverState.FromSnapshot(snapshot), chunkSize: 3);
+
+        Random rng = new(seed);
+        ResolverEvent[] events = snapshot.ToEvents().ToArray();
+        rng.Shuffle(events);
+        ResolverState incremental = new();
+        incremental.ApplyAll(events);
+
+        Assert.Equal(expected, PolicyEndpointBuilder.BuildAll(incremental, chunkSize: 3));
     }
 
     [Fact]

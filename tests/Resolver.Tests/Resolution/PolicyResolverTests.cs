@@ -284,4 +284,20 @@ public class PolicyResolverTests
         Assert.Equal(IPAddress.Parse("fd00::1"), v.FromIp);
         Assert.False(Allowed(s, "web/api", "db/pg", "TCP/5432"));
     }
+
+    [Fact]
+    public void NamedPortThatNoPodDeclares_IsReportedAsAWarningNamingTheField()
+    {
+        ClusterSnapshot s = TwoNamespaces()
+            .Policy(Ingress("db", "typo", "", FromAnywhere(Named("postgres"))))
+            .Policy(Egress("web", "to-pg", "", Rule([Namespaces("team=db")], Named("pg"), Named("pgx"))))
+            .Build();
+        IReadOnlyList<Diagnostic> warnings = ResolverState.FromSnapshot(s).Diagnostics();
+        Assert.Equal(
+            [
+                "warning: NetworkPolicy db/typo: spec.ingress[0].ports[0].port: none of the 1 selected pods declares a TCP port named 'postgres'; the entry allows nothing",
+                "warning: NetworkPolicy web/to-pg: spec.egress[0].ports[1].port: no destination pod declares a TCP port named 'pgx'; the entry allows nothing",
+            ],
+            warnings.Select(w => w.ToString()));
+    }
 }

@@ -1,0 +1,86 @@
+using Npa.Enforcer;
+using Npa.Host.Cni;
+using Npa.Host.Metrics;
+using Npa.Resolver.MapState;
+using Npa.Resolver.Model;
+using HostMode = Npa.Host.Options.EnforcingMode;
+
+namespace Npa.Host.Stages;
+
+/// <summary>
+/// <see cref="IPodEnforcer"/> on the kernel: the <see cref="NodeEnforcer"/> facade, keyed by pod
+/// identity (namespace/name/uid). A pod the pipeline programs before any CNI call (present before
+/// the agent started) is attached first on the host veth the CNI naming rule gives it.
+/// </summary>
+public sealed class NodePodEnforcer(NodeEnforcer enforcer, HostMode defaultMode, Func<ObjectRef, string?> uidOf) : IPodEnforcer
+{
+    /// <summary>Used when the uid is not known yet (a CNI ADD that beats the pod's watch event).</summary>
+    public const string UnknownUid = "unknown";
+
+    public (int Pods, long Entries) Programmed
+    {
+        get
+        {
+            IReadOnlyList<PodStatus> pods = enforcer.Pods();
+            return (pods.Count, pods.Sum(p => (long)(p.Programmed.Peers.Count + p.Programmed.Ports.Count)));
+        }
+    }
+
+    public VerdictCounts? Verdicts
+    {
+        get
+        {
+            EnforcerStats stats = enforcer.ReadStats();
+            return new VerdictCounts(stats.IngressAllow, stats.IngressDeny, stats.EgressAllow, stats.EgressDeny);
+        }
+    }
+
+    public void EnsurePod(ObjectRef pod, IReadOnlyList<string> hostVeths, HostMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(hostVeths);
+        PodKey key = KeyOf(pod);
+        // The enforcer programs a pod on one veth: the primary interface carries its pod IPs.
+        enforcer.EnsurePod(key, new PodAttachment(hostVeths[0]), ToEnforcer(mode));
+    }
+
+    public void Apply(PodPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        PodKey key = KeyOf(policy.Pod);
+        if (enforcer.GetPod(key) is null)
+        {
+            enforcer.EnsurePod(key, new PodAttachment(HostVethName.For(policy.Pod.Namespace, policy.Pod.Name)), ToEnforcer(defaultMode));
+        }
+
+        enforcer.Apply(key, policy);
+    }
+
+    public bool RemovePod(ObjectRef pod)
+    {
+        bool any = false;
+        foreach (PodStatus status in enforcer.Pods().Where(p => p.Pod.Ref == pod))
+        {
+            any |= enforcer.RemovePod(status.Pod);
+        }
+
+        return any;
+    }
+
+    private PodKey KeyOf(ObjectRef pod)
+    {
+        string? uid = uidOf(pod);
+        if (string.IsNullOrEmpty(uid))
+        {
+            uid = enforcer.Pods().FirstOrDefault(p => p.Pod.Ref == pod)?.Pod.Uid ?? UnknownUid;
+        }
+
+        return new PodKey(pod.Namespace, pod.Name, uid);
+    }
+
+    private static EnforcingMode ToEnforcer(HostMode mode) => mode switch
+    {
+        HostMode.Standard => EnforcingMode.Standard,
+        HostMode.Strict => EnforcingMode.Strict,
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "enforcing mode must be standard or strict"),
+    };
+}
