@@ -9,42 +9,39 @@ namespace Npa.Resolver.Selection;
 /// </summary>
 public sealed class ClusterIndex
 {
-    private readonly Dictionary<ObjectRef, PodInfo> _pods = new();
-    private readonly SortedDictionary<string, SortedDictionary<string, PodInfo>> _podsByNamespace = new(StringComparer.Ordinal);
+    private readonly NamespacedStore<PodInfo> _pods = new();
     private readonly SortedDictionary<string, NamespaceInfo> _namespaces = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _namespaceLabels = new(StringComparer.Ordinal);
-    private readonly Dictionary<ObjectRef, NetworkPolicySpec> _policies = new();
-    private readonly SortedDictionary<string, SortedDictionary<string, NetworkPolicySpec>> _policiesByNamespace = new(StringComparer.Ordinal);
-    private readonly Dictionary<ObjectRef, ServiceInfo> _services = new();
-    private readonly SortedDictionary<string, SortedDictionary<string, ServiceInfo>> _servicesByNamespace = new(StringComparer.Ordinal);
+    private readonly NamespacedStore<NetworkPolicySpec> _policies = new();
+    private readonly NamespacedStore<ServiceInfo> _services = new();
 
     public int PodCount => _pods.Count;
 
-    public IReadOnlyDictionary<ObjectRef, PodInfo> PodsByRef => _pods;
+    public IReadOnlyDictionary<ObjectRef, PodInfo> PodsByRef => _pods.ByRef;
 
-    public IReadOnlyDictionary<ObjectRef, NetworkPolicySpec> PoliciesByRef => _policies;
+    public IReadOnlyDictionary<ObjectRef, NetworkPolicySpec> PoliciesByRef => _policies.ByRef;
 
-    public IReadOnlyDictionary<ObjectRef, ServiceInfo> ServicesByRef => _services;
+    public IReadOnlyDictionary<ObjectRef, ServiceInfo> ServicesByRef => _services.ByRef;
 
     public IEnumerable<string> NamespaceNames =>
-        _namespaces.Keys.Union(_podsByNamespace.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        _namespaces.Keys.Union(_pods.Namespaces, StringComparer.Ordinal).Order(StringComparer.Ordinal);
 
     public IEnumerable<NamespaceInfo> Namespaces => _namespaces.Values;
 
     /// <summary>Every pod, ordered by namespace then name.</summary>
-    public IEnumerable<PodInfo> Pods => _podsByNamespace.Values.SelectMany(p => p.Values);
+    public IEnumerable<PodInfo> Pods => _pods.Values;
 
-    public IEnumerable<NetworkPolicySpec> Policies => _policiesByNamespace.Values.SelectMany(p => p.Values);
+    public IEnumerable<NetworkPolicySpec> Policies => _policies.Values;
 
-    public IEnumerable<ServiceInfo> Services => _servicesByNamespace.Values.SelectMany(p => p.Values);
+    public IEnumerable<ServiceInfo> Services => _services.Values;
 
-    public PodInfo? GetPod(ObjectRef pod) => _pods.GetValueOrDefault(pod);
+    public PodInfo? GetPod(ObjectRef pod) => _pods.Get(pod);
 
     public NamespaceInfo? GetNamespace(string name) => _namespaces.GetValueOrDefault(name);
 
-    public NetworkPolicySpec? GetPolicy(ObjectRef policy) => _policies.GetValueOrDefault(policy);
+    public NetworkPolicySpec? GetPolicy(ObjectRef policy) => _policies.Get(policy);
 
-    public ServiceInfo? GetService(ObjectRef service) => _services.GetValueOrDefault(service);
+    public ServiceInfo? GetService(ObjectRef service) => _services.Get(service);
 
     /// <summary>Labels a namespaceSelector sees for <paramref name="ns"/> (see <see cref="NamespaceLabels"/>).</summary>
     public IReadOnlyDictionary<string, string> LabelsOfNamespace(string ns)
@@ -58,14 +55,11 @@ public sealed class ClusterIndex
         return labels;
     }
 
-    public IEnumerable<PodInfo> PodsIn(string ns) =>
-        _podsByNamespace.TryGetValue(ns, out SortedDictionary<string, PodInfo>? pods) ? pods.Values : [];
+    public IEnumerable<PodInfo> PodsIn(string ns) => _pods.In(ns);
 
-    public IEnumerable<NetworkPolicySpec> PoliciesIn(string ns) =>
-        _policiesByNamespace.TryGetValue(ns, out SortedDictionary<string, NetworkPolicySpec>? p) ? p.Values : [];
+    public IEnumerable<NetworkPolicySpec> PoliciesIn(string ns) => _policies.In(ns);
 
-    public IEnumerable<ServiceInfo> ServicesIn(string ns) =>
-        _servicesByNamespace.TryGetValue(ns, out SortedDictionary<string, ServiceInfo>? s) ? s.Values : [];
+    public IEnumerable<ServiceInfo> ServicesIn(string ns) => _services.In(ns);
 
     /// <summary>Pods a policy applies to: pods of its namespace matched by its podSelector, host-network pods excepted.</summary>
     public IEnumerable<PodInfo> TargetsOf(NetworkPolicySpec policy) =>
@@ -81,7 +75,7 @@ public sealed class ClusterIndex
 
         IEnumerable<string> namespaces = peer.NamespaceSelector is null
             ? [policyNamespace]
-            : _podsByNamespace.Keys.Where(ns => peer.NamespaceSelector.Matches(LabelsOfNamespace(ns)));
+            : _pods.Namespaces.Where(ns => peer.NamespaceSelector.Matches(LabelsOfNamespace(ns)));
         foreach (string ns in namespaces)
         {
             foreach (PodInfo pod in PodsIn(ns))
@@ -123,22 +117,10 @@ public sealed class ClusterIndex
     public PodInfo? Upsert(PodInfo pod)
     {
         ArgumentNullException.ThrowIfNull(pod);
-        _pods.TryGetValue(pod.Ref, out PodInfo? old);
-        _pods[pod.Ref] = pod;
-        GetOrAdd(_podsByNamespace, pod.Namespace)[pod.Name] = pod;
-        return old;
+        return _pods.Upsert(pod.Ref, pod);
     }
 
-    public PodInfo? RemovePod(ObjectRef pod)
-    {
-        if (!_pods.Remove(pod, out PodInfo? old))
-        {
-            return null;
-        }
-
-        Remove(_podsByNamespace, pod.Namespace, pod.Name);
-        return old;
-    }
+    public PodInfo? RemovePod(ObjectRef pod) => _pods.Remove(pod);
 
     public NamespaceInfo? Upsert(NamespaceInfo ns)
     {
@@ -159,59 +141,16 @@ public sealed class ClusterIndex
     public NetworkPolicySpec? Upsert(NetworkPolicySpec policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        _policies.TryGetValue(policy.Ref, out NetworkPolicySpec? old);
-        _policies[policy.Ref] = policy;
-        GetOrAdd(_policiesByNamespace, policy.Namespace)[policy.Name] = policy;
-        return old;
+        return _policies.Upsert(policy.Ref, policy);
     }
 
-    public NetworkPolicySpec? RemovePolicy(ObjectRef policy)
-    {
-        if (!_policies.Remove(policy, out NetworkPolicySpec? old))
-        {
-            return null;
-        }
-
-        Remove(_policiesByNamespace, policy.Namespace, policy.Name);
-        return old;
-    }
+    public NetworkPolicySpec? RemovePolicy(ObjectRef policy) => _policies.Remove(policy);
 
     public ServiceInfo? Upsert(ServiceInfo service)
     {
         ArgumentNullException.ThrowIfNull(service);
-        _services.TryGetValue(service.Ref, out ServiceInfo? old);
-        _services[service.Ref] = service;
-        GetOrAdd(_servicesByNamespace, service.Namespace)[service.Name] = service;
-        return old;
+        return _services.Upsert(service.Ref, service);
     }
 
-    public ServiceInfo? RemoveService(ObjectRef service)
-    {
-        if (!_services.Remove(service, out ServiceInfo? old))
-        {
-            return null;
-        }
-
-        Remove(_servicesByNamespace, service.Namespace, service.Name);
-        return old;
-    }
-
-    private static SortedDictionary<string, T> GetOrAdd<T>(SortedDictionary<string, SortedDictionary<string, T>> map, string ns)
-    {
-        if (!map.TryGetValue(ns, out SortedDictionary<string, T>? inner))
-        {
-            inner = new SortedDictionary<string, T>(StringComparer.Ordinal);
-            map[ns] = inner;
-        }
-
-        return inner;
-    }
-
-    private static void Remove<T>(SortedDictionary<string, SortedDictionary<string, T>> map, string ns, string name)
-    {
-        if (map.TryGetValue(ns, out SortedDictionary<string, T>? inner) && inner.Remove(name) && inner.Count == 0)
-        {
-            map.Remove(ns);
-        }
-    }
+    public ServiceInfo? RemoveService(ObjectRef service) => _services.Remove(service);
 }
