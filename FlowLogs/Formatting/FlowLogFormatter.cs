@@ -19,6 +19,7 @@ public sealed class FlowLogFormatter
     private readonly byte[] _nodeJson;
     private readonly ConditionalWeakTable<RuleRef, byte[]> _ruleFields = new();
     private readonly ConditionalWeakTable<IReadOnlyList<string>, byte[]> _isolatingFields = new();
+    private SecondPrefix _secondPrefix = new(long.MinValue, []); // replaced whole, so concurrent callers stay safe
 
     public FlowLogFormatter(string? nodeName)
     {
@@ -144,10 +145,31 @@ public sealed class FlowLogFormatter
         }
     }
 
-    /// <summary>Writes "yyyy-MM-ddTHH:mm:ss.fffZ" (RFC 3339, UTC, milliseconds).</summary>
-    private static int WriteTimestamp(DateTime t, Span<byte> d)
+    /// <summary>Writes "yyyy-MM-ddTHH:mm:ss.fffZ" (RFC 3339, UTC, milliseconds); the part up to the second is reused while it lasts.</summary>
+    private int WriteTimestamp(DateTime t, Span<byte> d)
     {
         DateTime u = t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t;
+        long second = u.Ticks / TimeSpan.TicksPerSecond;
+        SecondPrefix prefix = _secondPrefix;
+        if (prefix.Second != second)
+        {
+            byte[] bytes = new byte[20];
+            WriteSecondPrefix(u, bytes);
+            prefix = new SecondPrefix(second, bytes);
+            _secondPrefix = prefix;
+        }
+
+        prefix.Bytes.CopyTo(d);
+        Digits(d, 20, (int)(u.Ticks / TimeSpan.TicksPerMillisecond % 1000), 3);
+        d[23] = (byte)'Z';
+        return 24;
+    }
+
+    /// <summary>"yyyy-MM-ddTHH:mm:ss." of one whole second since 0001-01-01.</summary>
+    private sealed record SecondPrefix(long Second, byte[] Bytes);
+
+    private static void WriteSecondPrefix(DateTime u, Span<byte> d)
+    {
         Digits(d, 0, u.Year, 4);
         d[4] = (byte)'-';
         Digits(d, 5, u.Month, 2);
@@ -160,9 +182,6 @@ public sealed class FlowLogFormatter
         d[16] = (byte)':';
         Digits(d, 17, u.Second, 2);
         d[19] = (byte)'.';
-        Digits(d, 20, u.Millisecond, 3);
-        d[23] = (byte)'Z';
-        return 24;
     }
 
     private static void Digits(Span<byte> d, int at, int value, int width)

@@ -31,6 +31,23 @@ public class FlowLogFormatterTests
             line);
     }
 
+    [Theory]
+    [InlineData("2023-05-30T16:05:32.573Z", "2023-05-30T16:05:32.999Z")] // same second
+    [InlineData("2023-05-30T16:05:32.999Z", "2023-05-30T16:05:33.000Z")] // next second
+    [InlineData("2023-12-31T23:59:59.999Z", "2024-01-01T00:00:00.000Z")] // next year
+    [InlineData("2024-01-01T00:00:00.000Z", "2023-05-30T16:05:32.573Z")] // back in time (aggregated lines carry older times)
+    public void Timestamps_OneAfterAnother_AreEachWrittenInFull(string first, string second)
+    {
+        FlowLogFormatter formatter = new(nodeName: null);
+        foreach (string expected in new[] { first, second, first })
+        {
+            FlowRecord r = Seed();
+            r.Timestamp = DateTime.Parse(expected, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal);
+            using JsonDocument doc = JsonDocument.Parse(formatter.FormatToString(r));
+            Assert.Equal(expected, doc.RootElement.GetProperty("timestamp").GetString());
+        }
+    }
+
     [Fact]
     public void EnrichedAllowedFlow_NamesNodePodsPolicyAndRule()
     {
