@@ -16,6 +16,16 @@ public sealed class FlowLogFormatter
 {
     private const int FixedPartBound = 512;
 
+    /// <summary>
+    /// Isolating policies listed in one line; more are counted in "Isolating Policies Omitted". Together
+    /// with <see cref="MaxPeerTextLength"/> this keeps every line far below Fluent Bit's default
+    /// Buffer_Max_Size (32 KiB), beyond which <c>Skip_Long_Lines On</c> would skip the line.
+    /// </summary>
+    public const int MaxIsolatingPolicies = 16;
+
+    /// <summary>Characters of a rule's peer description kept in "Rule"; longer ones end in "...".</summary>
+    public const int MaxPeerTextLength = 512;
+
     private readonly byte[] _nodeJson;
     private readonly ConditionalWeakTable<RuleRef, byte[]> _ruleFields = new();
     private readonly ConditionalWeakTable<IReadOnlyList<string>, byte[]> _isolatingFields = new();
@@ -105,7 +115,8 @@ public sealed class FlowLogFormatter
             return _ruleFields.GetValue(rule, static x =>
             {
                 string dir = x.Direction switch { Direction.Ingress => "ingress", Direction.Egress => "egress", _ => "unknown" };
-                string text = string.IsNullOrEmpty(x.Peer) ? $"{dir}[{x.RuleIndex}]" : $"{dir}[{x.RuleIndex}] {x.Peer}";
+                string peer = x.Peer.Length > MaxPeerTextLength ? string.Concat(x.Peer.AsSpan(0, MaxPeerTextLength), "...") : x.Peer;
+                string text = string.IsNullOrEmpty(peer) ? $"{dir}[{x.RuleIndex}]" : $"{dir}[{x.RuleIndex}] {peer}";
                 return [.. Field(FlowLogFields.Policy, $"{x.PolicyNamespace}/{x.PolicyName}"), .. Field(FlowLogFields.Rule, text)];
             });
         }
@@ -116,12 +127,18 @@ public sealed class FlowLogFormatter
             {
                 StringBuilder sb = new();
                 sb.Append(",\"").Append(FlowLogFields.IsolatingPolicies).Append("\":[");
-                for (int i = 0; i < list.Count; i++)
+                int listed = Math.Min(list.Count, MaxIsolatingPolicies);
+                for (int i = 0; i < listed; i++)
                 {
                     sb.Append(i == 0 ? "\"" : ",\"").Append(JsonEscape(list[i])).Append('"');
                 }
 
                 sb.Append(']');
+                if (list.Count > listed)
+                {
+                    sb.Append(",\"").Append(FlowLogFields.IsolatingPoliciesOmitted).Append("\":").Append(list.Count - listed);
+                }
+
                 return Encoding.UTF8.GetBytes(sb.ToString());
             });
         }

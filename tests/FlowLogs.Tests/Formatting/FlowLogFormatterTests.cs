@@ -31,6 +31,32 @@ public class FlowLogFormatterTests
             line);
     }
 
+    [Fact]
+    public void WorstCaseLine_StaysFarBelowFluentBitsDefaultBufferMaxSize()
+    {
+        // Longest names Kubernetes allows, a pod isolated by 1,000 policies, a huge peer description.
+        string longName = new('p', 253);
+        FlowRecord r = Seed();
+        r.SourceNamespace = new string('n', 63);
+        r.SourcePod = longName;
+        r.DestinationNamespace = new string('m', 63);
+        r.DestinationPod = longName;
+        r.IsolatingPolicies = [.. Enumerable.Range(0, 1000).Select(i => $"{new string('n', 63)}/{longName[..200]}-{i}")];
+        FlowLogFormatter formatter = new(new string('h', 253));
+
+        string isolated = formatter.FormatToString(r);
+        r.IsolatingPolicies = null;
+        r.Rule = new RuleRef(new string('n', 63), longName, Direction.Ingress, 99, new string('x', 100_000));
+        string ruled = formatter.FormatToString(r);
+
+        using JsonDocument a = JsonDocument.Parse(isolated);
+        Assert.Equal(FlowLogFormatter.MaxIsolatingPolicies, a.RootElement.GetProperty("Isolating Policies").GetArrayLength());
+        Assert.Equal(1000 - FlowLogFormatter.MaxIsolatingPolicies, a.RootElement.GetProperty("Isolating Policies Omitted").GetInt32());
+        using JsonDocument b = JsonDocument.Parse(ruled);
+        Assert.EndsWith("...", b.RootElement.GetProperty("Rule").GetString());
+        Assert.All(new[] { isolated, ruled }, line => Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(line) + 1, 1, 8 * 1024));
+    }
+
     [Theory]
     [InlineData("2023-05-30T16:05:32.573Z", "2023-05-30T16:05:32.999Z")] // same second
     [InlineData("2023-05-30T16:05:32.999Z", "2023-05-30T16:05:33.000Z")] // next second
