@@ -5,12 +5,16 @@ namespace Npa.Ingest.Kubernetes;
 /// <summary>The API server answered with an error status (HTTP status or a Status object in a watch).</summary>
 public sealed class ApiStatusException : Exception
 {
-    public ApiStatusException(HttpStatusCode status, string? reason, string message)
+    public ApiStatusException(HttpStatusCode status, string? reason, string message, ApiAccessProblem? access = null)
         : base(message)
     {
         Status = status;
         Reason = reason;
+        Access = access;
     }
+
+    /// <summary>Set when the refusal is a missing permission or an unserved resource (see <see cref="ApiAccessProblem"/>).</summary>
+    public ApiAccessProblem? Access { get; }
 
     public HttpStatusCode Status { get; }
 

@@ -38,6 +38,9 @@ internal static partial class KubernetesLog
     [LoggerMessage(EventId = 1110, Level = LogLevel.Debug, Message = "{Kind} {Object}: {Diagnostic}")]
     public static partial void ObjectWarning(ILogger logger, Npa.Resolver.Events.ResourceKind kind, Npa.Resolver.Model.ObjectRef @object, Npa.Resolver.Model.Diagnostic diagnostic);
 
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Error, Message = "{What}: attempt {Attempt} refused, retrying in {Delay}: {Problem}")]
+    public static partial void AccessRefused(ILogger logger, string what, int attempt, TimeSpan delay, string problem);
+
     [LoggerMessage(EventId = 1120, Level = LogLevel.Debug, Message = "write attempt {Attempt} failed, retrying in {Delay}: {Error}")]
     public static partial void WriteRetry(ILogger logger, int attempt, TimeSpan delay, string error);
 
@@ -49,4 +52,10 @@ internal static partial class KubernetesLog
 
     [LoggerMessage(EventId = 1130, Level = LogLevel.Information, Message = "leader election: {Identity} {Change} lease {Namespace}/{LeaseName}")]
     public static partial void Leadership(ILogger logger, string identity, string change, string @namespace, string leaseName);
+
+    [LoggerMessage(EventId = 1131, Level = LogLevel.Error, Message = "leader election: lease {Namespace}/{LeaseName} refused ({Failures} attempts so far, retrying every {RetryPeriod}): {Problem}")]
+    public static partial void LeaseRefused(ILogger logger, string @namespace, string leaseName, int failures, TimeSpan retryPeriod, string problem);
+
+    [LoggerMessage(EventId = 1132, Level = LogLevel.Debug, Message = "leader election: {Operation} of lease {Namespace}/{LeaseName} failed: {Error}")]
+    public static partial void LeaseFailed(ILogger logger, string operation, string @namespace, string leaseName, string error);
 }

@@ -55,7 +55,11 @@ public static class KubernetesResilience
                 OnRetry = args =>
                 {
                     Exception? e = args.Outcome.Exception;
-                    if (e is not null && IsTransient(e))
+                    if (e is not null && AccessProblemOf(e) is { } problem)
+                    {
+                        KubernetesLog.AccessRefused(logger, what, args.AttemptNumber + 1, args.RetryDelay, problem.Describe());
+                    }
+                    else if (e is not null && IsTransient(e))
                     {
                         KubernetesLog.WatchRetry(logger, what, args.AttemptNumber + 1, args.RetryDelay, e.Message);
                     }
@@ -70,9 +74,46 @@ public static class KubernetesResilience
             .Build();
     }
 
-    public static ResiliencePipeline BuildWritePipeline(TimeProvider time, ILogger logger, int maxAttempts = 5)
+    /// <summary>The access problem behind a failure (missing RBAC rule or CRD), if that is what it is.</summary>
+    public static ApiAccessProblem? AccessProblemOf(Exception e) => e switch
+    {
+        ApiAccessException access => access.Problem,
+        ApiStatusException status => status.Access,
+        _ => null,
+    };
+
+    /// <summary>First delay before a write refused for want of RBAC or a CRD is tried again; doubles up to <see cref="MaxAccessRetryDelay"/>.</summary>
+    public static readonly TimeSpan AccessRetryDelay = TimeSpan.FromSeconds(2);
+
+    public static readonly TimeSpan MaxAccessRetryDelay = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Writes: transient failures are retried a few times at once; a write refused with an
+    /// <see cref="ApiAccessException"/> (a missing RBAC rule or CRD, which an operator may fix while we
+    /// run) is retried until cancelled with a long exponential backoff, logging at error level what to fix.
+    /// </summary>
+    public static ResiliencePipeline BuildWritePipeline(TimeProvider time, ILogger logger, int maxAttempts = 5, TimeSpan? accessRetryDelay = null, TimeSpan? maxAccessRetryDelay = null)
     {
         return new ResiliencePipelineBuilder { Name = WritePipelineName, TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = args => new ValueTask<bool>(
+                    args.Outcome.Exception is ApiAccessException && !args.Context.CancellationToken.IsCancellationRequested),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                MaxRetryAttempts = int.MaxValue,
+                Delay = accessRetryDelay ?? AccessRetryDelay,
+                MaxDelay = maxAccessRetryDelay ?? MaxAccessRetryDelay,
+                OnRetry = args =>
+                {
+                    if (args.Outcome.Exception is ApiAccessException e)
+                    {
+                        KubernetesLog.AccessRefused(logger, "PolicyEndpoint write", args.AttemptNumber + 1, args.RetryDelay, e.Problem.Describe());
+                    }
+
+                    return default;
+                },
+            })
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),

@@ -25,7 +25,7 @@ internal sealed class KubernetesWatchApi : IWatchApi
     {
         string query = Query(resource, ("limit", limit.ToString()), ("continue", continueToken));
         using HttpResponseMessage response = await SendAsync(resource.CollectionPath + query, cancellationToken).ConfigureAwait(false);
-        JsonObject list = await ReadObjectAsync(response, resource, cancellationToken).ConfigureAwait(false);
+        JsonObject list = await ReadObjectAsync(response, resource, "list", cancellationToken).ConfigureAwait(false);
         List<JsonObject> items = [];
         if (list["items"] is JsonArray array)
         {
@@ -54,7 +54,7 @@ internal sealed class KubernetesWatchApi : IWatchApi
         HttpResponseMessage response = await SendAsync(resource.CollectionPath + query, cancellationToken).ConfigureAwait(false);
         try
         {
-            await ThrowIfErrorAsync(response, resource, cancellationToken).ConfigureAwait(false);
+            await ThrowIfErrorAsync(response, resource, "watch", cancellationToken).ConfigureAwait(false);
             Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             return new WatchStream(new StreamReader(stream, Encoding.UTF8), response);
         }
@@ -71,10 +71,17 @@ internal sealed class KubernetesWatchApi : IWatchApi
         using HttpResponseMessage response = await SendAsync($"{scoped.CollectionPath}/{Uri.EscapeDataString(name)}", cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
-            return null;
+            string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            ApiAccessProblem? unserved = ApiAccessProblem.Classify(response.StatusCode, body, "get", scoped.Group, scoped.Version, scoped.Plural, ns);
+            if (unserved is null)
+            {
+                return null;
+            }
+
+            throw new ApiStatusException(response.StatusCode, "NotFound", $"{resource}: HTTP 404: {unserved.Describe()}", unserved);
         }
 
-        return await ReadObjectAsync(response, resource, cancellationToken).ConfigureAwait(false);
+        return await ReadObjectAsync(response, resource, "get", cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<HttpResponseMessage> SendAsync(string relative, CancellationToken cancellationToken)
@@ -93,9 +100,9 @@ internal sealed class KubernetesWatchApi : IWatchApi
         return await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<JsonObject> ReadObjectAsync(HttpResponseMessage response, ApiResource resource, CancellationToken cancellationToken)
+    private static async Task<JsonObject> ReadObjectAsync(HttpResponseMessage response, ApiResource resource, string verb, CancellationToken cancellationToken)
     {
-        await ThrowIfErrorAsync(response, resource, cancellationToken).ConfigureAwait(false);
+        await ThrowIfErrorAsync(response, resource, verb, cancellationToken).ConfigureAwait(false);
         Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
@@ -104,7 +111,7 @@ internal sealed class KubernetesWatchApi : IWatchApi
         }
     }
 
-    private static async Task ThrowIfErrorAsync(HttpResponseMessage response, ApiResource resource, CancellationToken cancellationToken)
+    private static async Task ThrowIfErrorAsync(HttpResponseMessage response, ApiResource resource, string verb, CancellationToken cancellationToken)
     {
         if (response.IsSuccessStatusCode)
         {
@@ -127,7 +134,8 @@ internal sealed class KubernetesWatchApi : IWatchApi
             // Not a Status object; the raw body is the message.
         }
 
-        throw new ApiStatusException(response.StatusCode, reason, $"{resource}: HTTP {(int)response.StatusCode} {reason}: {message}");
+        ApiAccessProblem? access = ApiAccessProblem.Classify(response.StatusCode, body, verb, resource.Group, resource.Version, resource.Plural, resource.Namespace);
+        throw new ApiStatusException(response.StatusCode, reason, $"{resource}: HTTP {(int)response.StatusCode} {reason}: {message}", access);
     }
 
     private static string Query(ApiResource resource, params (string Key, string? Value)[] extra)

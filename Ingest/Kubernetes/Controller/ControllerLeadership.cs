@@ -1,6 +1,5 @@
 using k8s;
 using k8s.LeaderElection;
-using k8s.LeaderElection.ResourceLock;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -9,7 +8,8 @@ namespace Npa.Ingest.Kubernetes.Controller;
 /// <summary>
 /// Leader election for controller replicas over a <c>coordination.k8s.io/v1</c> Lease: only the
 /// holder writes PolicyEndpoints. <see cref="RunAsync"/> runs <c>lead</c> while this replica holds
-/// the lease and cancels it as soon as the lease is lost, then competes again.
+/// the lease and cancels it as soon as the lease is lost, then competes again. The lease is read,
+/// created and replaced (RBAC verbs get, create, update); a refusal is logged naming the missing verb.
 /// </summary>
 public sealed class ControllerLeadership
 {
@@ -53,7 +53,7 @@ public sealed class ControllerLeadership
         ArgumentNullException.ThrowIfNull(lead);
         while (!cancellationToken.IsCancellationRequested)
         {
-            LeaseLock leaseLock = new(_client, LeaseNamespace, LeaseName, Identity);
+            ReportingLeaseLock leaseLock = new(_client, LeaseNamespace, LeaseName, Identity, _logger, RetryPeriod);
             using LeaderElector elector = new(new LeaderElectionConfig(leaseLock)
             {
                 LeaseDuration = LeaseDuration,

@@ -89,7 +89,7 @@ public static class PolicyEndpointJson
             {
                 o["ports"] = new JsonArray([.. e.Ports.Select(p =>
                 {
-                    JsonObject port = new() { ["protocol"] = ProtocolNames.Format(p.Protocol) };
+                    JsonObject port = new() { ["protocol"] = Protocol(p.Protocol) };
                     if (p.Port is not null)
                     {
                         port["port"] = p.Port.Value;
@@ -106,6 +106,11 @@ public static class PolicyEndpointJson
 
             return (JsonNode)o;
         })]);
+
+    /// <summary>The CRD admits TCP, UDP and SCTP only, as NetworkPolicy does; anything else is a bug upstream of here.</summary>
+    private static string Protocol(Protocol protocol) => protocol is Npa.Resolver.Model.Protocol.Tcp or Npa.Resolver.Model.Protocol.Udp or Npa.Resolver.Model.Protocol.Sctp
+        ? ProtocolNames.Format(protocol)
+        : throw new ArgumentException($"a PolicyEndpoint port cannot carry protocol {ProtocolNames.Format(protocol)} (TCP, UDP or SCTP only)", nameof(protocol));
 
     private static JsonObject Selector(LabelSelector selector)
     {

@@ -35,7 +35,8 @@ public sealed class PolicyEndpointWriter
 
     private readonly IKubernetes _client;
     private readonly ILogger _logger;
-    private readonly ResiliencePipeline _pipeline;
+    private readonly TimeProvider _time;
+    private ResiliencePipeline? _pipeline;
     private readonly int _chunkSize;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Dictionary<PolicyReference, List<Existing>>> _known = new(StringComparer.Ordinal);
@@ -46,8 +47,42 @@ public sealed class PolicyEndpointWriter
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         _chunkSize = chunkSize;
         _logger = logger ?? NullLogger.Instance;
-        _pipeline = KubernetesResilience.BuildWritePipeline(time ?? TimeProvider.System, _logger);
+        _time = time ?? TimeProvider.System;
     }
+
+    /// <summary>
+    /// First delay before a request refused for want of RBAC or of the CRD (403, or 404 for the
+    /// resource) is tried again; it doubles up to <see cref="MaxAccessRetryDelay"/> and the request is
+    /// retried until it succeeds or the reconcile is cancelled, with an error logged per attempt.
+    /// </summary>
+    public TimeSpan AccessRetryDelay { get; init; } = KubernetesResilience.AccessRetryDelay;
+
+    public TimeSpan MaxAccessRetryDelay { get; init; } = KubernetesResilience.MaxAccessRetryDelay;
+
+    private ResiliencePipeline Pipeline => LazyInitializer.EnsureInitialized(ref _pipeline,
+        () => KubernetesResilience.BuildWritePipeline(_time, _logger, accessRetryDelay: AccessRetryDelay, maxAccessRetryDelay: MaxAccessRetryDelay));
+
+    /// <summary>
+    /// One request through the write pipeline; a refusal that only an operator can fix (missing RBAC
+    /// verb, CRD not installed) becomes an <see cref="ApiAccessException"/>, which the pipeline retries
+    /// with a long backoff.
+    /// </summary>
+    private ValueTask<object> CallAsync(string verb, string ns, Func<CancellationToken, Task<object>> call, CancellationToken cancellationToken) =>
+        Pipeline.ExecuteAsync(
+            async token =>
+            {
+                try
+                {
+                    return await call(token).ConfigureAwait(false);
+                }
+                catch (HttpOperationException e) when (e.Response is not null &&
+                    ApiAccessProblem.Classify(e.Response.StatusCode, e.Response.Content, verb, ApiResource.PolicyEndpointGroup,
+                        ApiResource.PolicyEndpointVersion, ApiResource.PolicyEndpointPlural, ns) is { } problem)
+                {
+                    throw new ApiAccessException(problem, e);
+                }
+            },
+            cancellationToken);
 
     /// <summary>
     /// Makes the PolicyEndpoints of <paramref name="policy"/> equal <paramref name="desired"/>
@@ -169,11 +204,14 @@ public sealed class PolicyEndpointWriter
                     Existing target = leftover[0];
                     leftover.RemoveAt(0);
                     JsonObject patch = new() { ["spec"] = JsonMergePatch.Create(target.Spec, json) };
-                    object response = await _pipeline.ExecuteAsync(
-                        async token => await _client.CustomObjects.PatchNamespacedCustomObjectAsync(
+                    // A CRD serves JSON merge patch (and JSON patch, apply), never strategic merge patch.
+                    object response = await CallAsync(
+                        "patch",
+                        policy.Namespace,
+                        token => _client.CustomObjects.PatchNamespacedCustomObjectAsync(
                             new V1Patch(patch, V1Patch.PatchType.MergePatch),
                             ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, policy.Namespace, ApiResource.PolicyEndpointPlural, target.Name,
-                            fieldManager: FieldManager, cancellationToken: token).ConfigureAwait(false),
+                            fieldManager: FieldManager, cancellationToken: token),
                         cancellationToken).ConfigureAwait(false);
                     result.Add(Read(response) ?? target with { Spec = json });
                     patched++;
@@ -181,10 +219,12 @@ public sealed class PolicyEndpointWriter
                 else
                 {
                     JsonObject body = PolicyEndpointJson.NewObject(spec, policyUid);
-                    object response = await _pipeline.ExecuteAsync(
-                        async token => await _client.CustomObjects.CreateNamespacedCustomObjectAsync(
+                    object response = await CallAsync(
+                        "create",
+                        policy.Namespace,
+                        token => _client.CustomObjects.CreateNamespacedCustomObjectAsync(
                             body, ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, policy.Namespace, ApiResource.PolicyEndpointPlural,
-                            fieldManager: FieldManager, cancellationToken: token).ConfigureAwait(false),
+                            fieldManager: FieldManager, cancellationToken: token),
                         cancellationToken).ConfigureAwait(false);
                     result.Add(Read(response) ?? throw new JsonException("create returned no PolicyEndpoint"));
                     created++;
@@ -196,10 +236,12 @@ public sealed class PolicyEndpointWriter
             {
                 try
                 {
-                    await _pipeline.ExecuteAsync(
-                        async token => await _client.CustomObjects.DeleteNamespacedCustomObjectAsync(
+                    await CallAsync(
+                        "delete",
+                        policy.Namespace,
+                        token => _client.CustomObjects.DeleteNamespacedCustomObjectAsync(
                             ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, policy.Namespace, ApiResource.PolicyEndpointPlural, extra.Name,
-                            cancellationToken: token).ConfigureAwait(false),
+                            cancellationToken: token),
                         cancellationToken).ConfigureAwait(false);
                 }
                 catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
@@ -241,10 +283,12 @@ public sealed class PolicyEndpointWriter
             return known;
         }
 
-        object response = await _pipeline.ExecuteAsync(
-            async token => await _client.CustomObjects.ListNamespacedCustomObjectAsync(
+        object response = await CallAsync(
+            "list",
+            ns,
+            token => _client.CustomObjects.ListNamespacedCustomObjectAsync(
                 ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, ns, ApiResource.PolicyEndpointPlural,
-                cancellationToken: token).ConfigureAwait(false),
+                cancellationToken: token),
             cancellationToken).ConfigureAwait(false);
         known = [];
         if (ToNode(response)?["items"] is JsonArray items)

@@ -54,7 +54,8 @@ public sealed class PolicyEndpointSyncTests
         await using Server server = await Server.StartAsync();
         using k8s.Kubernetes client = KubeObjects.Client(server);
         PolicyEndpointSync sync = new(new PolicyEndpointWriter(client)) { BatchPeriod = TimeSpan.FromMilliseconds(20) };
-        server.FailNext(2, HttpStatusCode.Forbidden);
+        // 422 is neither transient nor an access problem: the writer gives up and the sync tries again next batch.
+        server.FailNext(2, HttpStatusCode.UnprocessableEntity);
         using CancellationTokenSource stop = new();
         Task run = sync.RunAsync(_ => [Spec("1.1.1.1/32")], stop.Token);
 

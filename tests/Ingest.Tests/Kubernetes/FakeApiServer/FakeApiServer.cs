@@ -44,6 +44,62 @@ public sealed class FakeApiServer : IAsyncDisposable
     private int _failuresLeft;
     private HttpStatusCode _failureStatus;
     private bool _expireNextContinue;
+    private readonly Dictionary<string, Schema.StructuralSchema> _schemas = new(StringComparer.Ordinal)
+    {
+        // As on a cluster with the chart's CRD installed: PolicyEndpoints that do not fit its schema are refused.
+        [KubeObjects.PolicyEndpoints] = Schema.ChartFiles.PolicyEndpointSchema,
+    };
+
+    private readonly HashSet<string> _unserved = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Collection, string Verb)> _forbidden = [];
+    private bool _unservedAsPlainText;
+
+    /// <summary>
+    /// Answers every request for <paramref name="collection"/> (e.g. <see cref="KubeObjects.PolicyEndpoints"/>)
+    /// with 404 as a real API server does when no CRD serves that group and version: a Status without
+    /// details (or, with <paramref name="plainText"/>, the bare "404 page not found" some versions send).
+    /// </summary>
+    public void Unserve(string collection, bool plainText = false)
+    {
+        lock (_gate)
+        {
+            _unserved.Add(collection);
+            _unservedAsPlainText = plainText;
+        }
+    }
+
+    /// <summary>Serves <paramref name="collection"/> again (the CRD was installed).</summary>
+    public void Serve(string collection)
+    {
+        lock (_gate)
+        {
+            _unserved.Remove(collection);
+        }
+    }
+
+    /// <summary>
+    /// Answers <paramref name="verbs"/> (RBAC verbs: get, list, watch, create, update, patch, delete) on
+    /// <paramref name="collection"/> with 403 Forbidden, worded as the RBAC authorizer words it.
+    /// </summary>
+    public void Forbid(string collection, params string[] verbs)
+    {
+        lock (_gate)
+        {
+            foreach (string verb in verbs)
+            {
+                _forbidden.Add((collection, verb));
+            }
+        }
+    }
+
+    /// <summary>Lifts every <see cref="Forbid"/> on <paramref name="collection"/> (the RBAC rule was added).</summary>
+    public void Permit(string collection)
+    {
+        lock (_gate)
+        {
+            _forbidden.RemoveWhere(f => f.Collection == collection);
+        }
+    }
 
     /// <summary>The next <paramref name="count"/> requests fail with <paramref name="status"/> (e.g. 500, 429).</summary>
     public void FailNext(int count, HttpStatusCode status)
@@ -245,12 +301,13 @@ public sealed class FakeApiServer : IAsyncDisposable
             body = await r.ReadToEndAsync(ctx.RequestAborted);
         }
 
+        RecordedRequest request = new(ctx.Request.Method, path, ctx.Request.QueryString.Value ?? "", ctx.Request.ContentType, body)
+        {
+            Authorization = ctx.Request.Headers.Authorization.ToString(),
+        };
         lock (_gate)
         {
-            _requests.Add(new RecordedRequest(ctx.Request.Method, path, ctx.Request.QueryString.Value ?? "", ctx.Request.ContentType, body)
-            {
-                Authorization = ctx.Request.Headers.Authorization.ToString(),
-            });
+            _requests.Add(request);
         }
 
         HttpStatusCode? failure = null;
@@ -272,6 +329,40 @@ public sealed class FakeApiServer : IAsyncDisposable
         if (!TryParsePath(path, out string collection, out string? ns, out string? name))
         {
             await WriteStatusAsync(ctx, HttpStatusCode.NotFound, "NotFound", $"no route {path}");
+            return;
+        }
+
+        bool unserved, forbidden, plainText;
+        ApiRequestAttributes? attributes = request.Attributes;
+        lock (_gate)
+        {
+            unserved = _unserved.Contains(collection);
+            plainText = _unservedAsPlainText;
+            forbidden = attributes is not null && _forbidden.Contains((collection, attributes.Verb));
+        }
+
+        if (unserved)
+        {
+            if (plainText)
+            {
+                ctx.Response.StatusCode = 404;
+                ctx.Response.ContentType = "text/plain; charset=utf-8";
+                await ctx.Response.WriteAsync("404 page not found\n");
+            }
+            else
+            {
+                await WriteStatusAsync(ctx, HttpStatusCode.NotFound, "NotFound", "the server could not find the requested resource");
+            }
+
+            return;
+        }
+
+        if (forbidden)
+        {
+            string resource = attributes!.Group.Length == 0 ? attributes.Resource : $"{attributes.Resource}.{attributes.Group}";
+            string scope = ns is null ? "at the cluster scope" : $"in the namespace \"{ns}\"";
+            await WriteStatusAsync(ctx, HttpStatusCode.Forbidden, "Forbidden",
+                $"{resource}{(name is null ? "" : $" \"{name}\"")} is forbidden: User \"system:serviceaccount:kube-system:npa\" cannot {attributes.Verb} resource \"{attributes.Resource}\" in API group \"{attributes.Group}\" {scope}");
             return;
         }
 
@@ -303,7 +394,7 @@ public sealed class FakeApiServer : IAsyncDisposable
                 }
                 else
                 {
-                    await WriteStatusAsync(ctx, HttpStatusCode.NotFound, "NotFound", $"{name} not found");
+                    await WriteObjectNotFoundAsync(ctx, collection, name);
                 }
 
                 break;
@@ -447,7 +538,7 @@ public sealed class FakeApiServer : IAsyncDisposable
 
         if (obj is null)
         {
-            await WriteStatusAsync(ctx, HttpStatusCode.NotFound, "NotFound", $"{name} not found");
+            await WriteObjectNotFoundAsync(ctx, collection, name);
             return;
         }
 
@@ -476,6 +567,11 @@ public sealed class FakeApiServer : IAsyncDisposable
             meta["name"] = $"{generate}{Interlocked.Increment(ref _nameCounter):x5}";
         }
 
+        if (await RefuseInvalidAsync(ctx, collection, obj))
+        {
+            return;
+        }
+
         lock (_gate)
         {
             if (Store(collection).ContainsKey(Key(meta)))
@@ -501,6 +597,11 @@ public sealed class FakeApiServer : IAsyncDisposable
         if (ns is not null)
         {
             meta["namespace"] = ns;
+        }
+
+        if (await RefuseInvalidAsync(ctx, collection, obj))
+        {
+            return;
         }
 
         string? expected = meta["resourceVersion"]?.GetValue<string>();
@@ -532,12 +633,66 @@ public sealed class FakeApiServer : IAsyncDisposable
 
         if (current is null)
         {
-            await WriteStatusAsync(ctx, HttpStatusCode.NotFound, "NotFound", $"{name} not found");
+            await WriteObjectNotFoundAsync(ctx, collection, name);
+            return;
+        }
+
+        string contentType = ctx.Request.ContentType?.Split(';')[0].Trim() ?? "";
+        bool customResource = collection.StartsWith("apis/", StringComparison.Ordinal) && !BuiltInGroups.Contains(collection.Split('/')[1]);
+        if (contentType == "application/strategic-merge-patch+json" && customResource)
+        {
+            // Custom resources have no patch strategy metadata: the API server refuses strategic merge patch.
+            await WriteStatusAsync(ctx, HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType",
+                $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+            return;
+        }
+
+        if (contentType != "application/merge-patch+json")
+        {
+            await WriteStatusAsync(ctx, HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType", $"this fake server applies only application/merge-patch+json, not '{contentType}'");
             return;
         }
 
         MergePatch(current, JsonNode.Parse(body)!.AsObject());
+        if (await RefuseInvalidAsync(ctx, collection, current))
+        {
+            return;
+        }
+
         await WriteJsonAsync(ctx, HttpStatusCode.OK, Upsert(collection, current));
+    }
+
+    private static readonly HashSet<string> BuiltInGroups = new(StringComparer.Ordinal)
+    {
+        "apps", "batch", "networking.k8s.io", "coordination.k8s.io", "events.k8s.io", "rbac.authorization.k8s.io", "discovery.k8s.io", "policy",
+    };
+
+    /// <summary>The schema a collection's objects must fit (every write to it is validated as a CRD's structural schema would).</summary>
+    public void EnforceSchema(string collection, Schema.StructuralSchema schema)
+    {
+        lock (_gate)
+        {
+            _schemas[collection] = schema;
+        }
+    }
+
+    /// <summary>Answers 422 Invalid, listing every violation, when <paramref name="obj"/> does not fit its collection's schema.</summary>
+    private async Task<bool> RefuseInvalidAsync(HttpContext ctx, string collection, JsonObject obj)
+    {
+        Schema.StructuralSchema? schema;
+        lock (_gate)
+        {
+            _schemas.TryGetValue(collection, out schema);
+        }
+
+        IReadOnlyList<string> errors = schema?.Validate(obj) ?? [];
+        if (errors.Count == 0)
+        {
+            return false;
+        }
+
+        await WriteStatusAsync(ctx, HttpStatusCode.UnprocessableEntity, "Invalid", $"{collection} is invalid: {string.Join("; ", errors)}");
+        return true;
     }
 
     /// <summary>RFC 7386 JSON merge patch.</summary>
@@ -675,8 +830,9 @@ public sealed class FakeApiServer : IAsyncDisposable
         await ctx.Response.WriteAsync(obj.ToJsonString(), Encoding.UTF8);
     }
 
-    private static Task WriteStatusAsync(HttpContext ctx, HttpStatusCode status, string reason, string message) =>
-        WriteJsonAsync(ctx, status, new JsonObject
+    private static Task WriteStatusAsync(HttpContext ctx, HttpStatusCode status, string reason, string message, JsonObject? details = null)
+    {
+        JsonObject body = new()
         {
             ["kind"] = "Status",
             ["apiVersion"] = "v1",
@@ -684,7 +840,25 @@ public sealed class FakeApiServer : IAsyncDisposable
             ["message"] = message,
             ["reason"] = reason,
             ["code"] = (int)status,
-        });
+        };
+        if (details is not null)
+        {
+            body["details"] = details;
+        }
+
+        return WriteJsonAsync(ctx, status, body);
+    }
+
+    /// <summary>404 for one object, worded as the API server words it: the details name the object (a resource that is not served has none).</summary>
+    private static Task WriteObjectNotFoundAsync(HttpContext ctx, string collection, string name)
+    {
+        string[] parts = collection.Split('/');
+        string group = parts[0] == "api" ? "" : parts[1];
+        string resource = parts[^1];
+        string qualified = group.Length == 0 ? resource : $"{resource}.{group}";
+        return WriteStatusAsync(ctx, HttpStatusCode.NotFound, "NotFound", $"{qualified} \"{name}\" not found",
+            new JsonObject { ["name"] = name, ["group"] = group, ["kind"] = resource });
+    }
 
     private sealed record StoredEvent(string Collection, long Revision, JsonObject Object, string Line);
 
@@ -708,4 +882,59 @@ public sealed class FakeApiServer : IAsyncDisposable
 public sealed record RecordedRequest(string Method, string Path, string Query, string? ContentType, string Body)
 {
     public string Authorization { get; init; } = "";
+
+    /// <summary>What an API server's authorizer would check for this request; null for a path that is not a resource.</summary>
+    public ApiRequestAttributes? Attributes => ApiRequestAttributes.Of(Method, Path, Query);
+}
+
+/// <summary>
+/// The attributes RBAC decides on, derived from a request as the API server's request-info resolver
+/// derives them: API group, resource (with "/subresource"), verb and namespace.
+/// </summary>
+public sealed record ApiRequestAttributes(string Group, string Version, string Resource, string Verb, string? Namespace, string? Name)
+{
+    /// <summary>The collection path the fake server stores the resource under, e.g. <c>api/v1/pods</c>.</summary>
+    public string Collection => $"{(Group.Length == 0 ? "api" : $"apis/{Group}")}/{Version}/{Resource.Split('/')[0]}";
+
+    public static ApiRequestAttributes? Of(string method, string path, string query)
+    {
+        string[] s = path.Split('?')[0].Split('/', StringSplitOptions.RemoveEmptyEntries);
+        int start = s.Length >= 2 && s[0] == "api" ? 2 : s.Length >= 3 && s[0] == "apis" ? 3 : -1;
+        if (start < 0 || s.Length <= start)
+        {
+            return null;
+        }
+
+        string group = s[0] == "api" ? "" : s[1];
+        string version = s[start - 1];
+        string[] rest = s[start..];
+        string? ns = null;
+        if (rest[0] == "namespaces" && rest.Length >= 3)
+        {
+            ns = rest[1];
+            rest = rest[2..];
+        }
+
+        string resource = rest[0];
+        string? name = rest.Length > 1 ? rest[1] : null;
+        if (rest.Length > 2)
+        {
+            resource = $"{resource}/{rest[2]}";
+        }
+
+        bool watch = query.Contains("watch=true", StringComparison.Ordinal) || query.Contains("watch=1", StringComparison.Ordinal);
+        string verb = method switch
+        {
+            "GET" when watch => "watch",
+            "GET" when name is null => "list",
+            "GET" => "get",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            "DELETE" when name is null => "deletecollection",
+            "DELETE" => "delete",
+            _ => method.ToLowerInvariant(),
+        };
+        return new ApiRequestAttributes(group, version, resource, verb, ns, name);
+    }
 }
