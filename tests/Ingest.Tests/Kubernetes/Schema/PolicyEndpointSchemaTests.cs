@@ -318,7 +318,7 @@ public sealed class PolicyEndpointSchemaTests
             "ingress from a pod and an ipBlock, protocol left to its default",
             """
             {"apiVersion":"networking.k8s.aws/v1alpha1","kind":"PolicyEndpoint",
-             "metadata":{"generateName":"web-","namespace":"shop","ownerReferences":[{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","name":"web","uid":"8a1c","controller":true,"blockOwnerDeletion":true}]},
+             "metadata":{"name":"web-x9k2q","generateName":"web-","namespace":"shop","ownerReferences":[{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","name":"web","uid":"8a1c","controller":true,"blockOwnerDeletion":true}]},
              "spec":{"podSelector":{"matchLabels":{"app":"web"}},"policyRef":{"name":"web","namespace":"shop"},"podIsolation":["Ingress"],
               "podSelectorEndpoints":[{"hostIP":"10.0.0.1","podIP":"192.168.1.10","name":"web-1","namespace":"shop"}],
               "ingress":[{"cidr":"192.168.3.4","ports":[{"port":8080}]},{"cidr":"10.0.0.0/8","except":["10.1.0.0/16"],"ports":[{"protocol":"UDP","port":53},{"protocol":"TCP","port":30000,"endPort":32767}]}]},
@@ -351,10 +351,9 @@ public sealed class PolicyEndpointSchemaTests
         JsonObject obj = JsonNode.Parse(json)!.AsObject();
         Assert.Equal([], ChartFiles.PolicyEndpointSchema.Validate(obj));
         Assert.Equal([], EksSchema().Validate(obj));
-        if (obj["metadata"]!["name"] is not null)
-        {
-            Assert.True(PolicyEndpointTranslator.Translate(obj, shape).Accepted, shape);
-        }
+        TranslationResult<PolicyEndpointSpec> read = PolicyEndpointTranslator.Translate(obj, shape);
+        Assert.True(read.Accepted, string.Join("; ", read.Diagnostics));
+        Assert.All(read.Value!.Ingress.Concat(read.Value.Egress).SelectMany(e => e.Ports), p => Assert.NotEqual(Protocol.Unknown, p.Protocol));
     }
 
     /// <summary>Mistakes the fake server used to let through, each of which a real API server refuses or prunes.</summary>
