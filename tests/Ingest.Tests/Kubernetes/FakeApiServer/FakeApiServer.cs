@@ -44,10 +44,10 @@ public sealed class FakeApiServer : IAsyncDisposable
     private int _failuresLeft;
     private HttpStatusCode _failureStatus;
     private bool _expireNextContinue;
-    private readonly Dictionary<string, Schema.StructuralSchema> _schemas = new(StringComparer.Ordinal)
+    private readonly Dictionary<string, StructuralSchema> _schemas = new(StringComparer.Ordinal)
     {
         // As on a cluster with the chart's CRD installed: PolicyEndpoints that do not fit its schema are refused.
-        [KubeObjects.PolicyEndpoints] = Schema.ChartFiles.PolicyEndpointSchema,
+        [KubeObjects.PolicyEndpoints] = ChartFiles.PolicyEndpointSchema,
     };
 
     private readonly HashSet<string> _unserved = new(StringComparer.Ordinal);
@@ -668,7 +668,7 @@ public sealed class FakeApiServer : IAsyncDisposable
     };
 
     /// <summary>The schema a collection's objects must fit (every write to it is validated as a CRD's structural schema would).</summary>
-    public void EnforceSchema(string collection, Schema.StructuralSchema schema)
+    public void EnforceSchema(string collection, StructuralSchema schema)
     {
         lock (_gate)
         {
@@ -679,7 +679,7 @@ public sealed class FakeApiServer : IAsyncDisposable
     /// <summary>Answers 422 Invalid, listing every violation, when <paramref name="obj"/> does not fit its collection's schema.</summary>
     private async Task<bool> RefuseInvalidAsync(HttpContext ctx, string collection, JsonObject obj)
     {
-        Schema.StructuralSchema? schema;
+        StructuralSchema? schema;
         lock (_gate)
         {
             _schemas.TryGetValue(collection, out schema);

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Npa.Ingest.Kubernetes;
 using Npa.Ingest.Kubernetes.Controller;
 using Npa.Ingest.Tests.Kubernetes.FakeApiServer;
-using Npa.Ingest.Tests.Kubernetes.Schema;
 using Npa.Resolver.Events;
 using Npa.Resolver.Model;
 using Npa.Tests.Shared;

@@ -226,7 +226,7 @@ public sealed class PolicyEndpointSchemaTests
     [Fact]
     public void Crd_ServesV1alpha1_Namespaced_WithAStatusSubresource_AndAStructuralSchema()
     {
-        JsonObject crd = YamlToJson.Documents(File.ReadAllText(ChartFiles.PolicyEndpointCrd)).Select(d => d.Node).OfType<JsonObject>().Single();
+        JsonObject crd = StructuralSchema.ReadYaml(ChartFiles.PolicyEndpointCrd).Single();
         JsonObject spec = crd["spec"]!.AsObject();
         Assert.Equal("policyendpoints.networking.k8s.aws", crd["metadata"]!["name"]!.GetValue<string>());
         Assert.Equal(("networking.k8s.aws", "Namespaced"), (spec["group"]!.GetValue<string>(), spec["scope"]!.GetValue<string>()));

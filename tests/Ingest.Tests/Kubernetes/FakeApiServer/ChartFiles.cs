@@ -1,4 +1,4 @@
-namespace Npa.Ingest.Tests.Kubernetes.Schema;
+namespace Npa.Ingest.Tests.Kubernetes.FakeApiServer;
 
 /// <summary>Files of the Helm chart, found from the test's output folder up to the repository root.</summary>
 public static class ChartFiles

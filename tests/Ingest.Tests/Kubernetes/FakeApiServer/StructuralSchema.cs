@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Npa.Ingest.Manifests;
+using YamlDotNet.RepresentationModel;
 
-namespace Npa.Ingest.Tests.Kubernetes.Schema;
+namespace Npa.Ingest.Tests.Kubernetes.FakeApiServer;
 
 /// <summary>
 /// The OpenAPI v3 schema of one version of a CustomResourceDefinition, and a validator that judges an
@@ -28,9 +28,7 @@ public sealed class StructuralSchema
     /// <summary>The <c>openAPIV3Schema</c> of <paramref name="version"/> in the CRD file at <paramref name="path"/>.</summary>
     public static StructuralSchema FromCrdFile(string path, string version)
     {
-        string text = File.ReadAllText(path);
-        JsonObject crd = YamlToJson.Documents(text).Select(d => d.Node).OfType<JsonObject>()
-            .Single(d => (d["kind"] as JsonValue)?.ToString() == "CustomResourceDefinition");
+        JsonObject crd = ReadYaml(path).Single(d => (d["kind"] as JsonValue)?.ToString() == "CustomResourceDefinition");
         JsonObject? schema = crd["spec"]?["versions"]?.AsArray().OfType<JsonObject>()
             .SingleOrDefault(v => (v["name"] as JsonValue)?.ToString() == version)?["schema"]?["openAPIV3Schema"] as JsonObject;
         return new StructuralSchema(
@@ -39,6 +37,34 @@ public sealed class StructuralSchema
     }
 
     public static StructuralSchema FromJson(JsonObject root, string source) => new(root, source);
+
+    /// <summary>The YAML documents of a file as JSON trees (plain true/false, integers and null typed; everything else a string).</summary>
+    public static IReadOnlyList<JsonObject> ReadYaml(string path)
+    {
+        YamlStream stream = [];
+        using (StreamReader reader = new(path))
+        {
+            stream.Load(reader);
+        }
+
+        return [.. stream.Documents.Select(d => ToJson(d.RootNode)).OfType<JsonObject>()];
+    }
+
+    private static JsonNode? ToJson(YamlNode node) => node switch
+    {
+        YamlMappingNode map => new JsonObject(map.Children.Select(kv => KeyValuePair.Create(((YamlScalarNode)kv.Key).Value ?? "", ToJson(kv.Value)))),
+        YamlSequenceNode seq => new JsonArray([.. seq.Children.Select(ToJson)]),
+        YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } plain => plain.Value switch
+        {
+            "true" => JsonValue.Create(true),
+            "false" => JsonValue.Create(false),
+            null or "" or "~" or "null" => null,
+            string v when long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n) => JsonValue.Create(n),
+            string v => JsonValue.Create(v),
+        },
+        YamlScalarNode scalar => JsonValue.Create(scalar.Value ?? ""),
+        _ => throw new InvalidDataException($"unsupported YAML node {node.NodeType}"),
+    };
 
     /// <summary>The schema at a dotted path of property names, <c>[]</c> stepping into array items (e.g. <c>spec.ingress[]</c>).</summary>
     public JsonObject At(string path)
