@@ -121,4 +121,25 @@ public sealed class PolicyEndpointWriterTests
             $"uid-{o["metadata"]!["namespace"]!.GetValue<string>()}",
             o["metadata"]!["ownerReferences"]![0]!["uid"]!.GetValue<string>()));
     }
+
+    [Fact]
+    public async Task APolicyWithALongName_GetsObjectsNamedFromItsFirst58Characters_AndIsStillRecognisedByPolicyRef()
+    {
+        await using Server server = await Server.StartAsync();
+        using k8s.Kubernetes client = KubeObjects.Client(server);
+        string longName = "allow-" + new string('x', 120);
+        PolicyReference policy = new(longName, "shop");
+        PolicyEndpointSpec spec = Desired("1.1.1.1/32") with { PolicyRef = policy, GenerateName = $"{longName}-" };
+        PolicyEndpointWriter writer = new(client);
+        await writer.ReconcileAsync(policy, "uid-long", [spec], CancellationToken.None).WaitAsync(TestTimeouts.Default);
+
+        // The API server cuts generateName to 58 characters and appends 5: names stay within 63.
+        string name = Assert.Single(server.Objects(KubeObjects.PolicyEndpoints))["metadata"]!["name"]!.GetValue<string>();
+        Assert.Equal(63, name.Length);
+        Assert.StartsWith(longName[..58], name, StringComparison.Ordinal);
+
+        PolicyEndpointWriter restarted = new(client);
+        ReconcileResult again = await restarted.ReconcileAsync(policy, "uid-long", [spec], CancellationToken.None).WaitAsync(TestTimeouts.Default);
+        Assert.Equal(new ReconcileResult(0, 0, 0, 1), again);
+    }
 }

@@ -367,6 +367,13 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
 
         IQueryCollection q = ctx.Request.Query;
+        if (ctx.Request.Method == "GET" && name is null && QueryProblem(q) is { } problem)
+        {
+            // As the API server validates list options before serving a list or watch.
+            await WriteStatusAsync(ctx, HttpStatusCode.BadRequest, "BadRequest", problem);
+            return;
+        }
+
         switch (ctx.Request.Method)
         {
             case "GET" when name is null && q["watch"] is ["true" or "1"]:
@@ -402,6 +409,47 @@ public sealed class FakeApiServer : IAsyncDisposable
                 await WriteStatusAsync(ctx, HttpStatusCode.MethodNotAllowed, "MethodNotAllowed", ctx.Request.Method);
                 break;
         }
+    }
+
+    /// <summary>List options a real API server refuses with 400 Bad Request.</summary>
+    private static string? QueryProblem(IQueryCollection q)
+    {
+        bool watch = q["watch"] is ["true" or "1"];
+        string? rv = q["resourceVersion"];
+        if (!string.IsNullOrEmpty(q["continue"]) && !string.IsNullOrEmpty(rv) && rv != "0")
+        {
+            return "specifying resource version is not allowed when using continue";
+        }
+
+        if (!string.IsNullOrEmpty(q["resourceVersionMatch"]))
+        {
+            if (watch)
+            {
+                return "resourceVersionMatch is forbidden for watch";
+            }
+
+            if (string.IsNullOrEmpty(rv))
+            {
+                return "resourceVersionMatch is forbidden unless resourceVersion is provided";
+            }
+        }
+
+        if (q["limit"] is [{ } limit] && (!long.TryParse(limit, out long l) || l < 0))
+        {
+            return $"limit: Invalid value: \"{limit}\"";
+        }
+
+        if (q["timeoutSeconds"] is [{ } timeout] && !long.TryParse(timeout, out _))
+        {
+            return $"timeoutSeconds: Invalid value: \"{timeout}\"";
+        }
+
+        if (q["fieldSelector"] is [{ } fields] && fields.Split(',').Any(c => !c.Contains('=', StringComparison.Ordinal)))
+        {
+            return $"invalid field selector: \"{fields}\"";
+        }
+
+        return null;
     }
 
     private async Task ListAsync(HttpContext ctx, string collection, string? ns, IQueryCollection q)
@@ -564,7 +612,8 @@ public sealed class FakeApiServer : IAsyncDisposable
                 return;
             }
 
-            meta["name"] = $"{generate}{Interlocked.Increment(ref _nameCounter):x5}";
+            // As the API server's name generator: the base cut to 58 characters, then 5 characters from its alphabet.
+            meta["name"] = $"{(generate.Length > 58 ? generate[..58] : generate)}{NameSuffix(Interlocked.Increment(ref _nameCounter))}";
         }
 
         if (await RefuseInvalidAsync(ctx, collection, obj))
@@ -858,6 +907,18 @@ public sealed class FakeApiServer : IAsyncDisposable
         string qualified = group.Length == 0 ? resource : $"{resource}.{group}";
         return WriteStatusAsync(ctx, HttpStatusCode.NotFound, "NotFound", $"{qualified} \"{name}\" not found",
             new JsonObject { ["name"] = name, ["group"] = group, ["kind"] = resource });
+    }
+
+    private static string NameSuffix(int n)
+    {
+        const string Alphabet = "bcdfghjklmnpqrstvwxz2456789";
+        char[] suffix = new char[5];
+        for (int i = suffix.Length - 1; i >= 0; i--, n /= Alphabet.Length)
+        {
+            suffix[i] = Alphabet[n % Alphabet.Length];
+        }
+
+        return new string(suffix);
     }
 
     private sealed record StoredEvent(string Collection, long Revision, JsonObject Object, string Line);
