@@ -13,7 +13,14 @@ public static class PolicyEndpointJson
 {
     public const string ApiVersion = $"{ApiResource.PolicyEndpointGroup}/{ApiResource.PolicyEndpointVersion}";
 
-    /// <summary>A new object: generateName <c>&lt;policy&gt;-</c>, owned by the NetworkPolicy (controller, blockOwnerDeletion).</summary>
+    /// <summary>The label the EKS controller puts on each PolicyEndpoint, naming its NetworkPolicy (<c>kubectl get pe -l</c>).</summary>
+    public const string ParentPolicyLabel = "networking.k8s.io/parent-network-policy-name";
+
+    /// <summary>
+    /// A new object: generateName <c>&lt;policy&gt;-</c>, owned by the NetworkPolicy (controller,
+    /// blockOwnerDeletion), labelled with the policy's name as the EKS controller labels it, unless
+    /// the name is no valid label value (longer than 63 characters), which the API server would refuse.
+    /// </summary>
     public static JsonObject NewObject(PolicyEndpointSpec spec, string policyUid)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -22,6 +29,11 @@ public static class PolicyEndpointJson
             ["generateName"] = string.IsNullOrEmpty(spec.GenerateName) ? $"{spec.PolicyRef.Name}-" : spec.GenerateName,
             ["namespace"] = spec.Namespace,
         };
+        if (IsLabelValue(spec.PolicyRef.Name))
+        {
+            metadata["labels"] = new JsonObject { [ParentPolicyLabel] = spec.PolicyRef.Name };
+        }
+
         if (!string.IsNullOrEmpty(policyUid))
         {
             metadata["ownerReferences"] = new JsonArray(new JsonObject
@@ -106,6 +118,11 @@ public static class PolicyEndpointJson
 
             return (JsonNode)o;
         })]);
+
+    /// <summary>A Kubernetes label value: at most 63 characters, alphanumerics with '-', '_' or '.' inside.</summary>
+    public static bool IsLabelValue(string value) =>
+        value.Length <= 63 && (value.Length == 0 || (char.IsAsciiLetterOrDigit(value[0]) && char.IsAsciiLetterOrDigit(value[^1]) &&
+            value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')));
 
     /// <summary>The CRD admits TCP, UDP and SCTP only, as NetworkPolicy does; anything else is a bug upstream of here.</summary>
     private static string Protocol(Protocol protocol) => protocol is Npa.Resolver.Model.Protocol.Tcp or Npa.Resolver.Model.Protocol.Udp or Npa.Resolver.Model.Protocol.Sctp

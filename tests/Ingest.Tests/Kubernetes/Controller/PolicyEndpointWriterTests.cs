@@ -123,7 +123,7 @@ public sealed class PolicyEndpointWriterTests
     }
 
     [Fact]
-    public async Task APolicyWithALongName_GetsObjectsNamedFromItsFirst58Characters_AndIsStillRecognisedByPolicyRef()
+    public async Task APolicyWithALongName_GetsObjectsNamedFromItsFirst58Characters_WithoutTheLabel_AndIsStillRecognisedByPolicyRef()
     {
         await using Server server = await Server.StartAsync();
         using k8s.Kubernetes client = KubeObjects.Client(server);
@@ -137,6 +137,9 @@ public sealed class PolicyEndpointWriterTests
         string name = Assert.Single(server.Objects(KubeObjects.PolicyEndpoints))["metadata"]!["name"]!.GetValue<string>();
         Assert.Equal(63, name.Length);
         Assert.StartsWith(longName[..58], name, StringComparison.Ordinal);
+
+        // A name that long is no label value: the object goes without the parent-policy label rather than being refused.
+        Assert.Null(server.Objects(KubeObjects.PolicyEndpoints)[0]["metadata"]!["labels"]);
 
         PolicyEndpointWriter restarted = new(client);
         ReconcileResult again = await restarted.ReconcileAsync(policy, "uid-long", [spec], CancellationToken.None).WaitAsync(TestTimeouts.Default);

@@ -290,9 +290,38 @@ public sealed class StructuralSchema
             return;
         }
 
-        if (string.IsNullOrEmpty((meta["name"] as JsonValue)?.ToString()) && string.IsNullOrEmpty((meta["generateName"] as JsonValue)?.ToString()))
+        string? name = (meta["name"] as JsonValue)?.ToString();
+        string? generateName = (meta["generateName"] as JsonValue)?.ToString();
+        if (string.IsNullOrEmpty(name) && string.IsNullOrEmpty(generateName))
         {
             errors.Add("metadata: name or generateName is required");
+        }
+
+        // The name, or the name the server would generate (the prefix cut to 58 characters, 5 appended), is a DNS subdomain.
+        string candidate = !string.IsNullOrEmpty(name) ? name : $"{(generateName!.Length > 58 ? generateName[..58] : generateName)}bcdfg";
+        if (candidate.Length > 253 || !DnsSubdomain.IsMatch(candidate))
+        {
+            errors.Add($"metadata.{(string.IsNullOrEmpty(name) ? "generateName" : "name")}: \"{candidate}\" is not a DNS subdomain");
+        }
+
+        if (meta["labels"] is JsonObject labels)
+        {
+            foreach ((string key, JsonNode? value) in labels)
+            {
+                string[] parts = key.Split('/');
+                string labelName = parts[^1];
+                bool keyOk = parts.Length <= 2 && IsLabelName(labelName) && labelName.Length > 0 &&
+                    (parts.Length == 1 || (parts[0].Length <= 253 && DnsSubdomain.IsMatch(parts[0])));
+                if (!keyOk)
+                {
+                    errors.Add($"metadata.labels: key \"{key}\" is not a qualified name");
+                }
+
+                if (value?.GetValueKind() != JsonValueKind.String || !IsLabelName(value.GetValue<string>()))
+                {
+                    errors.Add($"metadata.labels[{key}]: {value?.ToJsonString()} is not a label value (at most 63 characters)");
+                }
+            }
         }
 
         if (meta["ownerReferences"] is JsonArray owners)
@@ -395,6 +424,12 @@ public sealed class StructuralSchema
             CheckStructural(notBranch, $"{at}.not", problems, inJunctor: true);
         }
     }
+
+    private static readonly System.Text.RegularExpressions.Regex DnsSubdomain = new(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+
+    private static readonly System.Text.RegularExpressions.Regex LabelName = new(@"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$");
+
+    private static bool IsLabelName(string text) => text.Length <= 63 && LabelName.IsMatch(text);
 
     private static bool IsInteger(JsonNode value)
     {

@@ -268,6 +268,7 @@ public sealed class PolicyEndpointSchemaTests
             Assert.Equal([], ChartFiles.PolicyEndpointSchema.Validate(body));
             Assert.Equal([], eks.Validate(body));
             Assert.Equal(("networking.k8s.aws/v1alpha1", "PolicyEndpoint"), (body["apiVersion"]!.GetValue<string>(), body["kind"]!.GetValue<string>()));
+            Assert.Equal(policy.Name, body["metadata"]!["labels"]![PolicyEndpointJson.ParentPolicyLabel]!.GetValue<string>());
             JsonObject owner = Assert.Single(body["metadata"]!["ownerReferences"]!.AsArray())!.AsObject();
             Assert.Equal(("networking.k8s.io/v1", "NetworkPolicy", policy.Name, policy.Uid, true, true), (
                 owner["apiVersion"]!.GetValue<string>(), owner["kind"]!.GetValue<string>(), owner["name"]!.GetValue<string>(),
@@ -389,7 +390,7 @@ public sealed class PolicyEndpointSchemaTests
     }
 
     [Fact]
-    public void TheValidator_RefusesAMissingPolicyRefNamespace_AnUnknownSpecField_AndAnOwnerWithoutUid()
+    public void TheValidator_RefusesAMissingPolicyRefNamespace_AnUnknownSpecField_AnOwnerWithoutUid_AndALabelValueTooLong()
     {
         JsonObject obj = new()
         {
@@ -408,7 +409,9 @@ public sealed class PolicyEndpointSchemaTests
             },
         };
 
+        obj["metadata"]!["labels"] = new JsonObject { [PolicyEndpointJson.ParentPolicyLabel] = new string('a', 64) };
         IReadOnlyList<string> errors = ChartFiles.PolicyEndpointSchema.Validate(obj);
+        Assert.Contains(errors, e => e.StartsWith($"metadata.labels[{PolicyEndpointJson.ParentPolicyLabel}]: ", StringComparison.Ordinal));
         Assert.Contains("spec.policyRef: required field namespace is missing", errors);
         Assert.Contains("spec.podEndpoints: unknown field (a structural schema prunes it)", errors);
         Assert.Contains("metadata.ownerReferences[0].uid: required", errors);
