@@ -107,6 +107,42 @@ public sealed class ApiAccessTests
     }
 
     [Fact]
+    public async Task Writer_NotAllowedToBlockOwnerDeletion_NamesTheFinalizersRule_AndCreatesOnceGranted()
+    {
+        await using Server server = await Server.StartAsync();
+        using k8s.Kubernetes client = KubeObjects.Client(server);
+        string finalizers = $"{KubeObjects.NetworkPolicies}/finalizers";
+        server.Forbid(finalizers, "update");
+        LogRecorder log = new();
+        PolicyEndpointWriter writer = FastWriter(client, log);
+
+        Task<ReconcileResult> reconcile = writer.ReconcileAsync(Web, [Desired()], CancellationToken.None);
+        await ResourceInformerTests.Eventually(() => Requests(server, KubeObjects.PolicyEndpoints, "create") >= 3, "three attempts to create");
+        Assert.Contains(
+            "the service account needs 'update' on networkpolicies/finalizers in API group networking.k8s.io",
+            Errors(log, "with an ownerReference that blocks owner deletion")[0].Message,
+            StringComparison.Ordinal);
+
+        server.Permit(finalizers);
+        Assert.Equal(1, (await reconcile.WaitAsync(TestTimeouts.Default)).Created);
+    }
+
+    [Fact]
+    public async Task Agent_ForbiddenToWatchPods_ListsThemButSaysWatchIsMissing()
+    {
+        await using Server server = await Server.StartAsync();
+        server.Upsert(KubeObjects.Pods, KubeObjects.Pod("shop", "web-1", "192.168.1.1", node: "node-1"));
+        server.Forbid(KubeObjects.Pods, "watch");
+        LogRecorder log = new();
+        await using EventRecorder recorder = new();
+        await using RunningSource source = KubernetesSource.Start(KubeObjects.Client(server), SourceScope.Agent("node-1"), recorder.Channel.Writer, CancellationToken.None, log, Fast, ownsClient: true);
+
+        await ResourceInformerTests.Eventually(() => Requests(server, KubeObjects.Pods, "watch") >= 3, "three attempts to watch pods");
+        Assert.Equal(1, Requests(server, KubeObjects.Pods, "list"));
+        Assert.Contains("lacks RBAC verb 'watch' on resource 'pods'", Errors(log, "forbidden to watch pods cluster-wide")[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Writer_WithoutTheCrd_SaysSo_AndStopsRetryingWhenCancelled()
     {
         await using Server server = await Server.StartAsync();

@@ -411,6 +411,29 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The plural of an owner the request may not block deletion of: an ownerReference with
+    /// blockOwnerDeletion to a NetworkPolicy while <c>Forbid(KubeObjects.NetworkPolicies + "/finalizers", "update")</c> holds.
+    /// </summary>
+    private string? BlockedOwner(JsonObject meta)
+    {
+        foreach (JsonObject owner in (meta["ownerReferences"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (owner["blockOwnerDeletion"]?.GetValue<bool>() == true && (owner["kind"] as JsonValue)?.ToString() == "NetworkPolicy")
+            {
+                lock (_gate)
+                {
+                    if (_forbidden.Contains(($"{KubeObjects.NetworkPolicies}/finalizers", "update")))
+                    {
+                        return "networkpolicies";
+                    }
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>List options a real API server refuses with 400 Bad Request.</summary>
     private static string? QueryProblem(IQueryCollection q)
     {
@@ -618,6 +641,15 @@ public sealed class FakeApiServer : IAsyncDisposable
 
         if (await RefuseInvalidAsync(ctx, collection, obj))
         {
+            return;
+        }
+
+        if (BlockedOwner(meta) is { } owner)
+        {
+            // OwnerReferencesPermissionEnforcement: blockOwnerDeletion needs update on the owner's finalizers.
+            await WriteStatusAsync(ctx, HttpStatusCode.Forbidden, "Forbidden",
+                $"{collection.Split('/')[^1]} \"{meta["name"]}\" is forbidden: cannot set blockOwnerDeletion if an ownerReference refers to a resource you can't set finalizers on: " +
+                $"User \"system:serviceaccount:kube-system:npa\" cannot update resource \"{owner}/finalizers\" in API group \"networking.k8s.io\" in the namespace \"{ns}\", <nil>");
             return;
         }
 
