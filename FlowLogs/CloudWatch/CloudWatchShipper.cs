@@ -194,6 +194,7 @@ public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
         }
         finally
         {
+            Release(flows.Count + outgoing.Count + batch.Count);
             CountUnsent(flows.Count + LogEvent.CountLines(outgoing) + LogEvent.CountLines(batch));
         }
     }
@@ -206,6 +207,7 @@ public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
         while (_buffer.Reader.TryRead(out _))
         {
             unsent++;
+            Release(1);
         }
 
         if (unsent > 0)

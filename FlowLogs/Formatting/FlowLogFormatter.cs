@@ -16,6 +16,9 @@ public sealed class FlowLogFormatter
 {
     private const int FixedPartBound = 512;
 
+    // "Src Ports":[], "Src Ports Omitted", a 64-bit Count, "Flows" and "Last Timestamp", with room to spare.
+    private const int SummaryExtraBound = 256;
+
     private readonly byte[] _nodeJson;
     private readonly ConditionalWeakTable<RuleRef, byte[]> _ruleFields = new();
     private readonly ConditionalWeakTable<IReadOnlyList<string>, byte[]> _isolatingFields = new();
@@ -63,7 +66,7 @@ public sealed class FlowLogFormatter
         int bound = FixedPartBound + _nodeJson.Length
             + StringBound(record.SourceNamespace) + StringBound(record.SourcePod)
             + StringBound(record.DestinationNamespace) + StringBound(record.DestinationPod)
-            + (summary.SourcePorts.Length * 6) + 128;
+            + (summary.SourcePorts.Length * 6) + SummaryExtraBound;
         byte[]? tail = TailField(record);
         bound += tail?.Length ?? 0;
 
