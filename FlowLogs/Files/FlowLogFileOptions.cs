@@ -16,11 +16,18 @@ public sealed record FlowLogFileOptions
     /// <summary>Rotated files kept (<c>--log-file-max-backups</c>, 8); older ones are deleted.</summary>
     public int MaxBackups { get; init; } = 8;
 
-    /// <summary>Lines are handed to the writer task in chunks of about this many bytes.</summary>
-    public int ChunkBytes { get; init; } = 32 * 1024;
+    /// <summary>Lines are handed to the writer thread in chunks of about this many bytes (one write each; fewer, larger writes measured faster).</summary>
+    public int ChunkBytes { get; init; } = 128 * 1024;
 
-    /// <summary>Chunks waiting for the writer; when full, new chunks are dropped and counted.</summary>
-    public int ChannelCapacity { get; init; } = 256;
+    /// <summary>Chunks waiting for the writer; when full the producer waits up to <see cref="BehindWait"/>, then drops and counts.</summary>
+    public int ChannelCapacity { get; init; } = 64;
+
+    /// <summary>
+    /// How long the producer waits for the writer when every chunk is taken (a burst: the wait pushes back
+    /// into the kernel ring). If the writer does not make room in that time (a stuck disk) the chunk is
+    /// dropped and counted, and later chunks drop at once until the writer frees one.
+    /// </summary>
+    public TimeSpan BehindWait { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>After a write error (disk full, unwritable), lines are dropped and counted until this has passed.</summary>
     public TimeSpan RetryAfterError { get; init; } = TimeSpan.FromSeconds(10);
@@ -47,6 +54,11 @@ public sealed record FlowLogFileOptions
         if (MaxBackups < 0)
         {
             throw new ArgumentException($"flow log max backups must not be negative, got {MaxBackups}");
+        }
+
+        if (BehindWait < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"flow log writer wait must not be negative, got {BehindWait}");
         }
 
         if (ChunkBytes < 256 || ChannelCapacity < 1)

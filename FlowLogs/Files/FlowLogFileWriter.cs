@@ -12,9 +12,10 @@ namespace Npa.FlowLogs.Files;
 /// and at rotation it is renamed to a timestamped backup and a new file begins.
 ///
 /// The producer side (<see cref="LineBuffer"/>, <see cref="CommitLine"/>, <see cref="WriteLine"/>,
-/// <see cref="Flush"/>) belongs to ONE thread and never blocks: lines collect in a chunk that is
-/// handed to the writer task through a bounded channel; when the channel is full the chunk is
-/// dropped and its lines counted. Write errors (disk full, unwritable directory) drop and count lines
+/// <see cref="Flush"/>) belongs to ONE thread: lines collect in a chunk that is handed to the writer
+/// thread through a bounded channel. When the channel is full the producer waits at most
+/// <see cref="FlowLogFileOptions.BehindWait"/> (a burst pushes back into the kernel ring), then drops
+/// the chunk and counts its lines; while the writer stays stuck, later chunks drop without waiting. Write errors (disk full, unwritable directory) drop and count lines
 /// and are retried after <see cref="FlowLogFileOptions.RetryAfterError"/>; nothing throws to the caller.
 /// </summary>
 public sealed class FlowLogFileWriter : IAsyncDisposable
@@ -26,13 +27,14 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Channel<LineChunk> _channel;
     private readonly ConcurrentQueue<LineChunk> _spare = new();
-    private readonly Task _writerTask;
+    private readonly Thread _writerThread;
     private LineChunk _current;
     private FileStream? _stream;
     private long _size;
     private DateTime _lastStamp = DateTime.MinValue;
     private long _retryAt = long.MinValue;
     private bool _disposed;
+    private bool _writerStuck;
 
     public FlowLogFileWriter(FlowLogFileOptions options, FlowLogCounters counters, TimeProvider? time = null, ILogger? logger = null)
     {
@@ -46,10 +48,11 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
         {
             SingleReader = true,
             SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the producer counts and drops.
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the producer waits a little, then counts and drops.
         });
         _current = NewChunk();
-        _writerTask = Task.Run(WriteLoopAsync);
+        _writerThread = new Thread(WriteLoop) { IsBackground = true, Name = "npa-flowlog-writer" };
+        _writerThread.Start();
     }
 
     public FlowLogFileSet Files => _files;
@@ -91,7 +94,7 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
         }
 
         LineChunk chunk = _current;
-        if (_disposed || !_channel.Writer.TryWrite(chunk))
+        if (_disposed || !HandOff(chunk))
         {
             _counters.AddFileDropsChannelFull(chunk.Lines);
             chunk.Reset();
@@ -99,6 +102,43 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
         }
 
         _current = NewChunk();
+    }
+
+    private bool HandOff(LineChunk chunk)
+    {
+        if (_channel.Writer.TryWrite(chunk))
+        {
+            _writerStuck = false;
+            return true;
+        }
+
+        if (_writerStuck || _options.BehindWait == TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        long deadline = Environment.TickCount64 + (long)_options.BehindWait.TotalMilliseconds;
+        while (true)
+        {
+            long left = deadline - Environment.TickCount64;
+            if (left <= 0)
+            {
+                _writerStuck = true;
+                return false;
+            }
+
+            ValueTask<bool> room = _channel.Writer.WaitToWriteAsync();
+            if (!room.IsCompleted && !room.AsTask().Wait(TimeSpan.FromMilliseconds(left)))
+            {
+                _writerStuck = true;
+                return false;
+            }
+
+            if (_channel.Writer.TryWrite(chunk))
+            {
+                return true;
+            }
+        }
     }
 
     /// <summary>Flushes, lets the writer task finish what it holds, and closes the file.</summary>
@@ -112,7 +152,7 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
         Flush();
         _disposed = true;
         _channel.Writer.TryComplete();
-        await _writerTask.ConfigureAwait(false);
+        await Task.Run(_writerThread.Join).ConfigureAwait(false);
         _stream?.Dispose();
         _stream = null;
     }
@@ -125,16 +165,26 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
             return chunk;
         }
 
-        return new LineChunk(_options.ChunkBytes + 2048); // 32 KiB + slack rents a 64 KiB array: below the large object heap
+        return new LineChunk(_options.ChunkBytes + 2048); // chunks are pooled and reused: at most ChannelCapacity + 2 exist
     }
 
-    private async Task WriteLoopAsync()
+    private void WriteLoop()
     {
-        await foreach (LineChunk chunk in _channel.Reader.ReadAllAsync().ConfigureAwait(false))
+        ChannelReader<LineChunk> chunks = _channel.Reader;
+        while (true)
         {
-            WriteChunk(chunk);
-            chunk.Reset();
-            _spare.Enqueue(chunk);
+            while (chunks.TryRead(out LineChunk? chunk))
+            {
+                WriteChunk(chunk);
+                chunk.Reset();
+                _spare.Enqueue(chunk);
+            }
+
+            ValueTask<bool> more = chunks.WaitToReadAsync();
+            if (!(more.IsCompleted ? more.Result : more.AsTask().GetAwaiter().GetResult()))
+            {
+                return;
+            }
         }
     }
 

@@ -38,7 +38,7 @@ public sealed class FlowLogCounters
     /// <summary>Events the datapath could not reserve in the ring buffer (sum of its per-CPU drop counter).</summary>
     public long RingBufferDrops => Volatile.Read(ref _ringBufferDrops);
 
-    /// <summary>Decoded records dropped because the reader's channel was full.</summary>
+    /// <summary>Decoded records lost because the reader stopped while its channel was full (at most one per stop: a full channel otherwise leaves events in the kernel ring).</summary>
     public long ReaderChannelDrops => Volatile.Read(ref _readerChannelDrops);
 
     /// <summary>Repeated denies folded into an aggregated line's Count (not lost: counted in that line).</summary>

@@ -14,8 +14,11 @@ namespace Npa.FlowLogs.Reading;
 /// <summary>
 /// Reads verdict events from the pinned ring buffer on a dedicated thread (ring_buffer__poll blocks in
 /// epoll_wait), decodes each in the callback (the event bytes live only that long), and writes the
-/// record to a bounded channel that drops (and counts) rather than block: the reader never waits on
-/// the formatter, the file, or CloudWatch.
+/// record to a bounded channel. When the channel is full the reader stops taking from the ring (the
+/// record that did not fit is held and goes first) until the stage makes room: the kernel ring, megabytes
+/// large, is the buffer, and what overflows it is counted by the datapath. So a burst the stage can
+/// catch up with loses nothing. The stage itself never waits on its outputs (the file writer and
+/// CloudWatch drop and count), so the reader never waits on the file or on CloudWatch.
 /// </summary>
 public sealed unsafe class RingBufferReader : IDisposable
 {
@@ -26,6 +29,8 @@ public sealed unsafe class RingBufferReader : IDisposable
     private readonly Channel<FlowRecord> _channel;
     private Thread? _thread;
     private volatile bool _stopping;
+    private FlowRecord _held;
+    private bool _holding;
     private GCHandle _self;
     private nint _ring;
     private int _ringFd = -1;
@@ -38,18 +43,12 @@ public sealed unsafe class RingBufferReader : IDisposable
             throw new ArgumentException($"ring buffer reader channel capacity must be positive, got {options.ChannelCapacity}", nameof(options));
         }
 
-        if (options.FullMode == BoundedChannelFullMode.Wait)
-        {
-            throw new ArgumentException("the ring buffer reader must never wait on its channel: use DropOldest, DropNewest or DropWrite", nameof(options));
-        }
-
         _options = options;
         _decoder = decoder;
         _counters = counters;
         _logger = logger ?? NullLogger.Instance;
         _channel = Channel.CreateBounded<FlowRecord>(
-            new BoundedChannelOptions(options.ChannelCapacity) { FullMode = options.FullMode, SingleWriter = true, SingleReader = true },
-            _ => counters.AddReaderChannelDrop());
+            new BoundedChannelOptions(options.ChannelCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleWriter = true, SingleReader = true });
     }
 
     /// <summary>Decoded records, in ring-buffer order.</summary>
@@ -94,21 +93,49 @@ public sealed unsafe class RingBufferReader : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Decodes one event and hands it on; what the callback does, callable without a kernel.</summary>
-    public void Deliver(ReadOnlySpan<byte> eventBytes)
+    /// <summary>
+    /// Decodes one event and hands it on. Returns false when the channel is full: the record is then
+    /// held, nothing more may be taken from the ring until <see cref="TryHandOnHeld"/> succeeds.
+    /// </summary>
+    public bool Deliver(ReadOnlySpan<byte> eventBytes)
     {
-        _counters.AddEventsRead();
-        if (_decoder.TryDecode(eventBytes, out FlowRecord record, out _))
+        if (_holding)
         {
-            _channel.Writer.TryWrite(record);
+            throw new InvalidOperationException("a record is still held: hand it on before taking more from the ring");
         }
-        else
+
+        _counters.AddEventsRead();
+        if (!_decoder.TryDecode(eventBytes, out FlowRecord record, out _))
         {
             _counters.AddDecodeError();
+            return true;
         }
+
+        if (_channel.Writer.TryWrite(record))
+        {
+            return true;
+        }
+
+        _held = record;
+        _holding = true;
+        return false;
     }
 
-    /// <summary>Sums the datapath's per-CPU reservation-failure counter.</summary>
+    /// <summary>Whether a record is waiting for room in the channel.</summary>
+    public bool Holding => _holding;
+
+    /// <summary>Hands the held record on if the channel has room now; true when nothing is held any more.</summary>
+    public bool TryHandOnHeld()
+    {
+        if (_holding && _channel.Writer.TryWrite(_held))
+        {
+            _holding = false;
+            _held = default;
+        }
+
+        return !_holding;
+    }
+
     public long ReadRingBufferDrops()
     {
         if (_dropFd < 0)
@@ -159,7 +186,19 @@ public sealed unsafe class RingBufferReader : IDisposable
         long nextDropRead = 0;
         while (!_stopping)
         {
+            if (!TryHandOnHeld())
+            {
+                // The stage is behind: leave the events in the ring until it makes room.
+                WaitForRoom(_options.PollTimeout);
+                continue;
+            }
+
             int rc = LibBpfRing.ring_buffer__poll(_ring, timeout);
+            if (rc == -Held && _holding)
+            {
+                continue;
+            }
+
             if (rc < 0 && rc != -4 /* EINTR */)
             {
                 FlowLogsLog.ReaderPollFailed(_logger, _options.PinPath, -rc);
@@ -174,7 +213,22 @@ public sealed unsafe class RingBufferReader : IDisposable
             }
         }
 
+        if (_holding && !TryHandOnHeld())
+        {
+            _counters.AddReaderChannelDrop(); // stopping with the stage full: the one held record is lost, counted
+            _holding = false;
+        }
+
         _channel.Writer.TryComplete();
+    }
+
+    private void WaitForRoom(TimeSpan timeout)
+    {
+        ValueTask<bool> room = _channel.Writer.WaitToWriteAsync();
+        if (!room.IsCompleted)
+        {
+            room.AsTask().Wait(timeout);
+        }
     }
 
     private void Cleanup()
@@ -203,12 +257,15 @@ public sealed unsafe class RingBufferReader : IDisposable
         }
     }
 
+    /// <summary>EAGAIN: what the sample callback returns to make libbpf stop consuming (the sample it was given is held).</summary>
+    private const int Held = 11;
+
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int OnSample(nint ctx, void* data, nuint size)
     {
-        if (GCHandle.FromIntPtr(ctx).Target is RingBufferReader reader)
+        if (GCHandle.FromIntPtr(ctx).Target is RingBufferReader reader && !reader.Deliver(new ReadOnlySpan<byte>(data, (int)size)))
         {
-            reader.Deliver(new ReadOnlySpan<byte>(data, (int)size));
+            return -Held;
         }
 
         return 0;

@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace Npa.FlowLogs.Reading;
 
 /// <summary>Which pinned ring buffer to read and how decoded records are handed on.</summary>
@@ -21,11 +19,8 @@ public sealed record RingBufferReaderOptions
 
     public uint DropCounterKey { get; init; } = DefaultDropCounterKey;
 
-    /// <summary>Records waiting for the formatter; beyond it records are dropped and counted.</summary>
+    /// <summary>Records waiting for the formatter; when it is full the reader leaves events in the kernel ring.</summary>
     public int ChannelCapacity { get; init; } = 65_536;
-
-    /// <summary>DropOldest keeps the newest records; DropWrite keeps the oldest. Both count what they drop.</summary>
-    public BoundedChannelFullMode FullMode { get; init; } = BoundedChannelFullMode.DropOldest;
 
     public TimeSpan PollTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
 

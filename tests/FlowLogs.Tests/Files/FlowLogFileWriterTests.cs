@@ -212,11 +212,11 @@ public class FlowLogFileWriterTests
     }
 
     [Fact]
-    public async Task FullChannel_DropsAndCountsInsteadOfBlocking()
+    public async Task FullChannel_WithoutAWait_DropsAndCountsInsteadOfBlocking()
     {
         using TempDirectory dir = new();
         FlowLogCounters counters = new();
-        FlowLogFileOptions options = new() { Directory = dir.Path, ChunkBytes = 256, ChannelCapacity = 1 };
+        FlowLogFileOptions options = new() { Directory = dir.Path, ChunkBytes = 256, ChannelCapacity = 1, BehindWait = TimeSpan.Zero };
         const int lines = 20_000;
 
         await using (FlowLogFileWriter writer = new(options, counters))
@@ -229,6 +229,35 @@ public class FlowLogFileWriterTests
 
         Assert.Equal(lines, counters.LinesWritten + counters.FileDropsChannelFull);
         Assert.Equal(counters.LinesWritten, File.ReadAllLines(Path.Combine(dir.Path, options.FileName)).Length);
+    }
+
+    [Fact]
+    public async Task FullChannel_WaitsForAWriterThatIsMerelyBehind_AndLosesNothing()
+    {
+        using TempDirectory dir = new();
+        FlowLogCounters counters = new();
+        FlowLogFileOptions options = new() { Directory = dir.Path, ChunkBytes = 256, ChannelCapacity = 1, BehindWait = TestTimeouts.Default };
+        const int lines = 20_000;
+
+        await using (FlowLogFileWriter writer = new(options, counters))
+        {
+            for (int i = 0; i < lines; i++)
+            {
+                writer.WriteLine(Encoding.UTF8.GetBytes($"{{\"seq\":{i},\"pad\":\"{new string('q', 50)}\"}}\n"));
+            }
+        }
+
+        Assert.Equal(0, counters.FileDropsChannelFull);
+        Assert.Equal(lines, counters.LinesWritten);
+        string[] written = File.ReadAllLines(Path.Combine(dir.Path, options.FileName));
+        Assert.Equal(Enumerable.Range(0, lines), written.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("seq").GetInt32()));
+    }
+
+    [Fact]
+    public void NegativeWait_IsRejectedNamingTheSetting()
+    {
+        ArgumentException ex = Assert.Throws<ArgumentException>(() => new FlowLogFileOptions { Directory = "/tmp", BehindWait = TimeSpan.FromSeconds(-1) }.Validate());
+        Assert.Contains("wait", ex.Message);
     }
 
     private static async Task WaitUntil(Func<bool> condition)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Npa.FlowLogs.Decoding;
 using Npa.FlowLogs.Pipeline;
@@ -16,61 +15,15 @@ namespace Npa.FlowLogs.Tests.Kernel;
 /// </summary>
 public sealed class RingBufferReaderKernelTests : IDisposable
 {
-    private readonly string _pinDir = $"/sys/fs/bpf/npa-flowlogs-test-{Guid.NewGuid():N}";
-    private readonly string _objectPath = Path.Combine(Path.GetTempPath(), $"npa-flowlogs-gen-{Guid.NewGuid():N}.o");
-    private nint _object;
-    private int _progFd;
-    private int _templateFd;
+    private FlowEventGenerator? _generator;
 
-    private string EventsPin => Path.Combine(_pinDir, "events");
+    private string EventsPin => _generator!.EventsPin;
 
-    private string DropsPin => Path.Combine(_pinDir, "drops");
+    private string DropsPin => _generator!.DropsPin;
 
-    private void Load()
-    {
-        string root = FindRepositoryRoot();
-        string source = Path.Combine(root, "tests/FlowLogs.Tests/Kernel/flow_event_gen.bpf.c");
-        using (Process clang = Process.Start(new ProcessStartInfo("clang",
-            ["-O2", "-g", "-target", "bpf", $"-I/usr/include/{RuntimeInformation.OSArchitecture switch { Architecture.Arm64 => "aarch64", _ => "x86_64" }}-linux-gnu",
-             $"-I{Path.Combine(root, "bpf/include")}", "-c", source, "-o", _objectPath]) { RedirectStandardError = true })!)
-        {
-            string errors = clang.StandardError.ReadToEnd();
-            Assert.True(clang.WaitForExit(TestTimeouts.Default), "clang did not finish");
-            Assert.True(clang.ExitCode == 0, $"clang failed: {errors}");
-        }
+    private void Load(uint ringBytes = 4096) => _generator = new FlowEventGenerator($"/sys/fs/bpf/npa-flowlogs-test-{Guid.NewGuid():N}", ringBytes);
 
-        _object = TestLibBpf.bpf_object__open_file(_objectPath, 0);
-        Assert.True(_object != 0, $"bpf_object__open_file failed: errno {Marshal.GetLastPInvokeError()}");
-        Assert.Equal(0, TestLibBpf.bpf_object__load(_object));
-        _progFd = TestLibBpf.bpf_program__fd(TestLibBpf.bpf_object__find_program_by_name(_object, "npa_fl_test_emit"));
-        _templateFd = TestLibBpf.bpf_map__fd(TestLibBpf.bpf_object__find_map_by_name(_object, "npa_fl_test_template"));
-        Directory.CreateDirectory(_pinDir);
-        Assert.Equal(0, TestLibBpf.bpf_obj_pin(TestLibBpf.bpf_map__fd(TestLibBpf.bpf_object__find_map_by_name(_object, "npa_fl_test_events")), EventsPin));
-        Assert.Equal(0, TestLibBpf.bpf_obj_pin(TestLibBpf.bpf_map__fd(TestLibBpf.bpf_object__find_map_by_name(_object, "npa_fl_test_drops")), DropsPin));
-    }
-
-    private unsafe void Emit(byte[] template, int times)
-    {
-        uint key = 0;
-        fixed (byte* value = template)
-        {
-            Assert.Equal(0, TestLibBpf.bpf_map_update_elem(_templateFd, &key, value, 0));
-        }
-
-        byte[] packet = new byte[64];
-        fixed (byte* data = packet)
-        {
-            TestLibBpf.TestRunOpts opts = new()
-            {
-                Sz = (nuint)sizeof(TestLibBpf.TestRunOpts),
-                DataIn = (nint)data,
-                DataSizeIn = (uint)packet.Length,
-                Repeat = times,
-            };
-            int rc = TestLibBpf.bpf_prog_test_run_opts(_progFd, ref opts);
-            Assert.True(rc == 0, $"bpf_prog_test_run_opts failed: {rc}");
-        }
-    }
+    private void Emit(byte[] template, int times) => _generator!.Emit(template, times);
 
     [RingBufferKernelFact]
     public async Task EventsFromTheKernel_AreDecodedWithWallClockTimes()
@@ -131,6 +84,37 @@ public sealed class RingBufferReaderKernelTests : IDisposable
     }
 
     [RingBufferKernelFact]
+    public async Task BurstLargerThanTheChannel_WaitsInTheKernelRing_AndArrivesWholeAndInOrder()
+    {
+        Load(ringBytes: 1 << 20); // room for ~14,500 events of 64 + 8 bytes
+        FlowLogCounters counters = new();
+        using RingBufferReader reader = new(
+            new RingBufferReaderOptions { PinPath = EventsPin, DropCounterPinPath = DropsPin, DropCounterKey = 0, ChannelCapacity = 64, PollTimeout = TimeSpan.FromMilliseconds(20) },
+            new VerdictEventDecoder(0), counters);
+        const int burst = 10_000;
+        _generator!.EmitSpread(VerdictEventBytes.Build(0, "10.0.0.0", "10.1.0.0", 0, 80, 6, verdict: 2, direction: 1), burst);
+        reader.Start();
+
+        // A slow stage: the reader must hold back (events stay in the ring) rather than drop.
+        List<ushort> ports = [];
+        using CancellationTokenSource cts = new(TestTimeouts.Default);
+        while (ports.Count < burst)
+        {
+            FlowRecord r = await reader.Records.ReadAsync(cts.Token);
+            ports.Add(r.SourcePort);
+            if (ports.Count % 1000 == 0)
+            {
+                await Task.Delay(5, cts.Token);
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(0, burst).Select(i => (ushort)i), ports);
+        Assert.Equal(0, counters.ReaderChannelDrops);
+        Assert.Equal(0, reader.ReadRingBufferDrops());
+        Assert.Equal(burst, counters.EventsRead);
+    }
+
+    [RingBufferKernelFact]
     public async Task FlowLogService_TurnsKernelEventsIntoEnrichedFileLines()
     {
         Load();
@@ -169,39 +153,5 @@ public sealed class RingBufferReaderKernelTests : IDisposable
         Assert.Equal(4, System.Text.Json.JsonDocument.Parse(lines[1]).RootElement.GetProperty("Count").GetInt32());
     }
 
-    public void Dispose()
-    {
-        foreach (string pin in new[] { EventsPin, DropsPin })
-        {
-            if (File.Exists(pin))
-            {
-                File.Delete(pin);
-            }
-        }
-
-        if (Directory.Exists(_pinDir))
-        {
-            Directory.Delete(_pinDir);
-        }
-
-        if (_object != 0)
-        {
-            TestLibBpf.bpf_object__close(_object);
-        }
-
-        File.Delete(_objectPath);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "bpf/include/npa_event.h")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("cannot find the repository root (bpf/include/npa_event.h) above " + AppContext.BaseDirectory);
-    }
+    public void Dispose() => _generator?.Dispose();
 }

@@ -26,6 +26,15 @@ internal static unsafe partial class TestLibBpf
     public static partial int bpf_map__fd(nint map);
 
     [LibraryImport(Lib)]
+    public static partial int bpf_map__set_max_entries(nint map, uint maxEntries);
+
+    [LibraryImport(Lib)]
+    public static partial int bpf_map_lookup_elem(int fd, void* key, void* value);
+
+    [LibraryImport(Lib)]
+    public static partial int libbpf_num_possible_cpus();
+
+    [LibraryImport(Lib)]
     public static partial int bpf_program__fd(nint prog);
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]

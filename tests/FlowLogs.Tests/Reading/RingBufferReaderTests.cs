@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Npa.FlowLogs.Decoding;
 using Npa.FlowLogs.Pipeline;
 using Npa.FlowLogs.Reading;
@@ -10,36 +9,50 @@ namespace Npa.FlowLogs.Tests.Reading;
 public class RingBufferReaderTests
 {
     [Fact]
-    public void Deliver_DecodesIntoTheChannel_AndCountsDropsWhenItIsFull()
+    public void Deliver_DecodesIntoTheChannel_AndCountsUndecodableEvents()
     {
         FlowLogCounters counters = new();
-        using RingBufferReader reader = new(new RingBufferReaderOptions { ChannelCapacity = 4, FullMode = BoundedChannelFullMode.DropOldest }, new VerdictEventDecoder(0), counters);
+        using RingBufferReader reader = new(new RingBufferReaderOptions(), new VerdictEventDecoder(0), counters);
 
-        for (ushort port = 1; port <= 10; port++)
-        {
-            reader.Deliver(VerdictEventBytes.Build(1, "10.0.0.1", "10.0.0.2", port, 80, 6, 2, 1));
-        }
+        Assert.True(reader.Deliver(VerdictEventBytes.Build(1, "10.0.0.1", "10.0.0.2", 41000, 80, 6, 2, 1)));
+        Assert.True(reader.Deliver(new byte[10]));
 
-        reader.Deliver(new byte[10]);
-
-        List<ushort> kept = [];
-        while (reader.Records.TryRead(out FlowRecord r))
-        {
-            kept.Add(r.SourcePort);
-        }
-
-        Assert.Equal([7, 8, 9, 10], kept); // DropOldest keeps the newest
-        Assert.Equal(11, counters.EventsRead);
-        Assert.Equal(6, counters.ReaderChannelDrops);
+        Assert.True(reader.Records.TryRead(out FlowRecord r));
+        Assert.Equal((ushort)41000, r.SourcePort);
+        Assert.False(reader.Records.TryRead(out _));
+        Assert.Equal(2, counters.EventsRead);
         Assert.Equal(1, counters.DecodeErrors);
     }
 
     [Fact]
-    public void WaitingChannel_IsRefused_TheReaderMustNeverBlock()
+    public void FullChannel_HoldsTheRecordThatDidNotFit_AndLosesNothingOnceTheStageCatchesUp()
     {
-        ArgumentException ex = Assert.Throws<ArgumentException>(() =>
-            new RingBufferReader(new RingBufferReaderOptions { FullMode = BoundedChannelFullMode.Wait }, new VerdictEventDecoder(0), new FlowLogCounters()));
-        Assert.Contains("never wait", ex.Message);
+        FlowLogCounters counters = new();
+        using RingBufferReader reader = new(new RingBufferReaderOptions { ChannelCapacity = 4 }, new VerdictEventDecoder(0), counters);
+
+        for (ushort port = 1; port <= 4; port++)
+        {
+            Assert.True(reader.Deliver(VerdictEventBytes.Build(1, "10.0.0.1", "10.0.0.2", port, 80, 6, 2, 1)));
+        }
+
+        // The fifth does not fit: it is held, and the reader must take nothing more from the ring.
+        Assert.False(reader.Deliver(VerdictEventBytes.Build(1, "10.0.0.1", "10.0.0.2", 5, 80, 6, 2, 1)));
+        Assert.True(reader.Holding);
+        Assert.Throws<InvalidOperationException>(() => reader.Deliver(VerdictEventBytes.Build(1, "10.0.0.1", "10.0.0.2", 6, 80, 6, 2, 1)));
+        Assert.False(reader.TryHandOnHeld());
+
+        List<ushort> seen = [];
+        Assert.True(reader.Records.TryRead(out FlowRecord first));
+        seen.Add(first.SourcePort);
+        Assert.True(reader.TryHandOnHeld());
+        Assert.False(reader.Holding);
+        while (reader.Records.TryRead(out FlowRecord r))
+        {
+            seen.Add(r.SourcePort);
+        }
+
+        Assert.Equal([1, 2, 3, 4, 5], seen);
+        Assert.Equal(0, counters.ReaderChannelDrops);
     }
 
     [Fact]
