@@ -25,6 +25,7 @@ public static class FlowLogFields
     public const string Policy = "Policy";
     public const string Rule = "Rule";
     public const string IsolatingPolicies = "Isolating Policies";
+    public const string IsolatingPoliciesOmitted = "Isolating Policies Omitted";
     public const string Count = "Count";
 
     // Only in flow summaries (several flows folded into one CloudWatch event, see FlowSummary).

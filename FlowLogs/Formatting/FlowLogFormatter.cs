@@ -19,9 +19,20 @@ public sealed class FlowLogFormatter
     // "Src Ports":[], "Src Ports Omitted", a 64-bit Count, "Flows" and "Last Timestamp", with room to spare.
     private const int SummaryExtraBound = 256;
 
+    /// <summary>
+    /// Isolating policies listed in one line; more are counted in "Isolating Policies Omitted". Together
+    /// with <see cref="MaxPeerTextLength"/> this keeps every line far below Fluent Bit's default
+    /// Buffer_Max_Size (32 KiB), beyond which <c>Skip_Long_Lines On</c> would skip the line.
+    /// </summary>
+    public const int MaxIsolatingPolicies = 16;
+
+    /// <summary>Characters of a rule's peer description kept in "Rule"; longer ones end in "...".</summary>
+    public const int MaxPeerTextLength = 512;
+
     private readonly byte[] _nodeJson;
     private readonly ConditionalWeakTable<RuleRef, byte[]> _ruleFields = new();
     private readonly ConditionalWeakTable<IReadOnlyList<string>, byte[]> _isolatingFields = new();
+    private SecondPrefix _secondPrefix = new(long.MinValue, []); // replaced whole, so concurrent callers stay safe
 
     public FlowLogFormatter(string? nodeName)
     {
@@ -124,7 +135,7 @@ public sealed class FlowLogFormatter
     }
 
     /// <summary>From the opening brace to the source address, without its closing quote.</summary>
-    private static int WriteHead(DateTime timestamp, in FlowRecord r, Span<byte> d)
+    private int WriteHead(DateTime timestamp, in FlowRecord r, Span<byte> d)
     {
         int p = 0;
         Put(d, ref p, "{\"level\":\"info\",\"timestamp\":\""u8);
@@ -177,7 +188,8 @@ public sealed class FlowLogFormatter
             return _ruleFields.GetValue(rule, static x =>
             {
                 string dir = x.Direction switch { Direction.Ingress => "ingress", Direction.Egress => "egress", _ => "unknown" };
-                string text = string.IsNullOrEmpty(x.Peer) ? $"{dir}[{x.RuleIndex}]" : $"{dir}[{x.RuleIndex}] {x.Peer}";
+                string peer = x.Peer.Length > MaxPeerTextLength ? string.Concat(x.Peer.AsSpan(0, MaxPeerTextLength), "...") : x.Peer;
+                string text = string.IsNullOrEmpty(peer) ? $"{dir}[{x.RuleIndex}]" : $"{dir}[{x.RuleIndex}] {peer}";
                 return [.. Field(FlowLogFields.Policy, $"{x.PolicyNamespace}/{x.PolicyName}"), .. Field(FlowLogFields.Rule, text)];
             });
         }
@@ -188,12 +200,18 @@ public sealed class FlowLogFormatter
             {
                 StringBuilder sb = new();
                 sb.Append(",\"").Append(FlowLogFields.IsolatingPolicies).Append("\":[");
-                for (int i = 0; i < list.Count; i++)
+                int listed = Math.Min(list.Count, MaxIsolatingPolicies);
+                for (int i = 0; i < listed; i++)
                 {
                     sb.Append(i == 0 ? "\"" : ",\"").Append(JsonEscape(list[i])).Append('"');
                 }
 
                 sb.Append(']');
+                if (list.Count > listed)
+                {
+                    sb.Append(",\"").Append(FlowLogFields.IsolatingPoliciesOmitted).Append("\":").Append(list.Count - listed);
+                }
+
                 return Encoding.UTF8.GetBytes(sb.ToString());
             });
         }
@@ -217,10 +235,31 @@ public sealed class FlowLogFormatter
         }
     }
 
-    /// <summary>Writes "yyyy-MM-ddTHH:mm:ss.fffZ" (RFC 3339, UTC, milliseconds).</summary>
-    private static int WriteTimestamp(DateTime t, Span<byte> d)
+    /// <summary>Writes "yyyy-MM-ddTHH:mm:ss.fffZ" (RFC 3339, UTC, milliseconds); the part up to the second is reused while it lasts.</summary>
+    private int WriteTimestamp(DateTime t, Span<byte> d)
     {
         DateTime u = t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t;
+        long second = u.Ticks / TimeSpan.TicksPerSecond;
+        SecondPrefix prefix = _secondPrefix;
+        if (prefix.Second != second)
+        {
+            byte[] bytes = new byte[20];
+            WriteSecondPrefix(u, bytes);
+            prefix = new SecondPrefix(second, bytes);
+            _secondPrefix = prefix;
+        }
+
+        prefix.Bytes.CopyTo(d);
+        Digits(d, 20, (int)(u.Ticks / TimeSpan.TicksPerMillisecond % 1000), 3);
+        d[23] = (byte)'Z';
+        return 24;
+    }
+
+    /// <summary>"yyyy-MM-ddTHH:mm:ss." of one whole second since 0001-01-01.</summary>
+    private sealed record SecondPrefix(long Second, byte[] Bytes);
+
+    private static void WriteSecondPrefix(DateTime u, Span<byte> d)
+    {
         Digits(d, 0, u.Year, 4);
         d[4] = (byte)'-';
         Digits(d, 5, u.Month, 2);
@@ -233,9 +272,6 @@ public sealed class FlowLogFormatter
         d[16] = (byte)':';
         Digits(d, 17, u.Second, 2);
         d[19] = (byte)'.';
-        Digits(d, 20, u.Millisecond, 3);
-        d[23] = (byte)'Z';
-        return 24;
     }
 
     private static void Digits(Span<byte> d, int at, int value, int width)

@@ -246,12 +246,13 @@ public sealed class CloudWatchShipperTests : IAsyncLifetime
     public async Task LargeMessages_AreSplitByTheByteLimit()
     {
         CloudWatchShipper shipper = Shipper();
-        ProduceDistinct(shipper, 400, isolatingPolicies: 30); // ~8 KB lines, ~3.2 MB
+        ProduceDistinct(shipper, 800, isolatingPolicies: FlowLogFormatter.MaxIsolatingPolicies); // ~4 KB lines, ~3.3 MB
         await shipper.StopAsync().WaitAsync(TestTimeouts.Default);
 
         AssertEveryLineAccountedFor(shipper);
-        Assert.Equal(400, _counters.CloudWatchDelivered);
-        Assert.True(_server.PutCalls >= 4, $"{_server.PutCalls} calls for 3.2 MB");
+        Assert.Equal(800, _counters.CloudWatchDelivered);
+        Assert.True(ByteFloor >= 4, $"the lines need only {ByteFloor} calls");
+        Assert.True(_server.PutCalls >= ByteFloor, $"{_server.PutCalls} calls for {ByteFloor} MiB");
     }
 
     [Fact]

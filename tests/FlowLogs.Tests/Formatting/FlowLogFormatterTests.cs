@@ -32,6 +32,49 @@ public class FlowLogFormatterTests
     }
 
     [Fact]
+    public void WorstCaseLine_StaysFarBelowFluentBitsDefaultBufferMaxSize()
+    {
+        // Longest names Kubernetes allows, a pod isolated by 1,000 policies, a huge peer description.
+        string longName = new('p', 253);
+        FlowRecord r = Seed();
+        r.SourceNamespace = new string('n', 63);
+        r.SourcePod = longName;
+        r.DestinationNamespace = new string('m', 63);
+        r.DestinationPod = longName;
+        r.IsolatingPolicies = [.. Enumerable.Range(0, 1000).Select(i => $"{new string('n', 63)}/{longName[..200]}-{i}")];
+        FlowLogFormatter formatter = new(new string('h', 253));
+
+        string isolated = formatter.FormatToString(r);
+        r.IsolatingPolicies = null;
+        r.Rule = new RuleRef(new string('n', 63), longName, Direction.Ingress, 99, new string('x', 100_000));
+        string ruled = formatter.FormatToString(r);
+
+        using JsonDocument a = JsonDocument.Parse(isolated);
+        Assert.Equal(FlowLogFormatter.MaxIsolatingPolicies, a.RootElement.GetProperty("Isolating Policies").GetArrayLength());
+        Assert.Equal(1000 - FlowLogFormatter.MaxIsolatingPolicies, a.RootElement.GetProperty("Isolating Policies Omitted").GetInt32());
+        using JsonDocument b = JsonDocument.Parse(ruled);
+        Assert.EndsWith("...", b.RootElement.GetProperty("Rule").GetString());
+        Assert.All(new[] { isolated, ruled }, line => Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(line) + 1, 1, 8 * 1024));
+    }
+
+    [Theory]
+    [InlineData("2023-05-30T16:05:32.573Z", "2023-05-30T16:05:32.999Z")] // same second
+    [InlineData("2023-05-30T16:05:32.999Z", "2023-05-30T16:05:33.000Z")] // next second
+    [InlineData("2023-12-31T23:59:59.999Z", "2024-01-01T00:00:00.000Z")] // next year
+    [InlineData("2024-01-01T00:00:00.000Z", "2023-05-30T16:05:32.573Z")] // back in time (aggregated lines carry older times)
+    public void Timestamps_OneAfterAnother_AreEachWrittenInFull(string first, string second)
+    {
+        FlowLogFormatter formatter = new(nodeName: null);
+        foreach (string expected in new[] { first, second, first })
+        {
+            FlowRecord r = Seed();
+            r.Timestamp = DateTime.Parse(expected, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal);
+            using JsonDocument doc = JsonDocument.Parse(formatter.FormatToString(r));
+            Assert.Equal(expected, doc.RootElement.GetProperty("timestamp").GetString());
+        }
+    }
+
+    [Fact]
     public void EnrichedAllowedFlow_NamesNodePodsPolicyAndRule()
     {
         FlowRecord r = Seed();
