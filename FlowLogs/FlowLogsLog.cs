@@ -29,12 +29,15 @@ internal static partial class FlowLogsLog
     [LoggerMessage(5021, LogLevel.Warning, "CloudWatch Logs call {Operation} failed ({ErrorType}); will retry")]
     public static partial void CloudWatchCallFailed(ILogger logger, string operation, string errorType, Exception exception);
 
-    [LoggerMessage(5022, LogLevel.Warning, "CloudWatch Logs dropped a batch of {Events} events after a non-retryable {ErrorType}")]
-    public static partial void CloudWatchBatchDropped(ILogger logger, int events, string errorType, Exception exception);
+    [LoggerMessage(5022, LogLevel.Warning, "CloudWatch Logs dropped a batch of {Events} events ({Lines} flow lines) after a non-retryable {ErrorType}")]
+    public static partial void CloudWatchBatchDropped(ILogger logger, int events, long lines, string errorType, Exception exception);
 
     [LoggerMessage(5023, LogLevel.Information, "CloudWatch Logs stream {LogStream} is missing; creating it")]
     public static partial void CloudWatchStreamMissing(ILogger logger, string logStream);
 
     [LoggerMessage(5024, LogLevel.Warning, "CloudWatch Logs shipper stopped with {Events} events unsent; counted as dropped")]
     public static partial void CloudWatchUnsentAtStop(ILogger logger, long events);
+
+    [LoggerMessage(5025, LogLevel.Debug, "CloudWatch Logs shipper is behind: folded a backlog of {Lines} flow lines into {Events} events")]
+    public static partial void CloudWatchBacklogFolded(ILogger logger, int lines, int events);
 }

@@ -1,7 +1,9 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npa.FlowLogs.Formatting;
 using Npa.FlowLogs.Pipeline;
+using Npa.FlowLogs.Records;
 using Polly;
 using Polly.Retry;
 
@@ -12,7 +14,18 @@ namespace Npa.FlowLogs.CloudWatch;
 /// buffer (oldest dropped and counted when full), so the caller never waits on the service. One loop
 /// creates the group and stream if missing, batches to the PutLogEvents limits, keeps to the
 /// per-stream request rate, and retries throttling, 5xx and network errors with exponential backoff
-/// and jitter for as long as it runs. Every event ends up delivered or counted in one drop counter.
+/// and jitter for as long as it runs.
+/// <para>
+/// While it keeps up (what is waiting fits one PutLogEvents call) every line goes out as its own
+/// event, exactly as written to the file. When more than one call's worth is waiting (a burst, or the
+/// backlog after throttling or an outage), it takes the whole backlog and folds flows that differ only
+/// in source port, time and count into flow summaries (<see cref="FlowSummaryFolder"/>).
+/// </para>
+/// <para>
+/// Every line ends up delivered or counted in one drop counter; an event counts the lines it carries.
+/// <see cref="CloudWatchShipperOptions.BufferCapacity"/> bounds everything held: lines waiting, lines
+/// being folded and events being sent.
+/// </para>
 /// </summary>
 public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
 {
@@ -21,7 +34,15 @@ public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
     private readonly FlowLogCounters _counters;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Channel<LogEvent> _buffer;
+    private readonly FlowSummaryFolder _folder;
+
+    // Unbounded as a channel; bounded by _held, which Enqueue checks under _gate. _held counts what is
+    // queued plus what the loop has taken and not yet delivered or dropped (a summary counts once).
+    private readonly Channel<QueuedFlow> _buffer = Channel.CreateUnbounded<QueuedFlow>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    private readonly Lock _gate = new();
+    private int _held;
+    private bool _completed;
+
     private readonly ResiliencePipeline _setupRetry;
     private readonly ResiliencePipeline _putRetry;
     private readonly CancellationTokenSource _stop = new();
@@ -38,18 +59,16 @@ public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
         _counters = counters;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
+        _folder = new FlowSummaryFolder(new FlowLogFormatter(options.NodeName));
         _minRequestGap = TimeSpan.FromSeconds(1 / options.MaxRequestsPerSecond);
-        _buffer = Channel.CreateBounded<LogEvent>(
-            new BoundedChannelOptions(options.BufferCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
-            _ => counters.AddCloudWatchDroppedBufferFull());
         _setupRetry = BuildRetry("CreateLogStream", static ex => ex is CloudWatchLogsException or HttpRequestException);
         _putRetry = BuildRetry("PutLogEvents", static ex => ex is CloudWatchLogsException { IsRetryable: true } or CloudWatchLogsException { IsResourceNotFound: true } or HttpRequestException or TaskCanceledException { InnerException: TimeoutException });
     }
 
-    /// <summary>Events waiting in the buffer.</summary>
-    public int Buffered => _buffer.Reader.Count;
+    /// <summary>Lines and events held in memory: waiting, being folded or being sent (at most the buffer capacity).</summary>
+    public int Buffered => Volatile.Read(ref _held);
 
-    public void Enqueue(DateTime timestampUtc, ReadOnlySpan<byte> utf8Line)
+    public void Enqueue(in FlowRecord record, ReadOnlySpan<byte> utf8Line)
     {
         if (!utf8Line.IsEmpty && utf8Line[^1] == (byte)'\n')
         {
@@ -57,10 +76,29 @@ public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
         }
 
         _counters.AddCloudWatchEnqueued();
-        long ms = (long)(timestampUtc - DateTime.UnixEpoch).TotalMilliseconds;
-        if (!_buffer.Writer.TryWrite(new LogEvent(ms, utf8Line.ToArray())))
+        QueuedFlow flow = new(record, utf8Line.ToArray());
+        lock (_gate)
         {
-            _counters.AddCloudWatchDroppedFailed(1); // stopped: nothing will send it
+            if (_completed)
+            {
+                _counters.AddCloudWatchDroppedFailed(1); // stopped: nothing will send it
+                return;
+            }
+
+            if (Volatile.Read(ref _held) >= _options.BufferCapacity)
+            {
+                _counters.AddCloudWatchDroppedBufferFull();
+                if (!_buffer.Reader.TryRead(out _))
+                {
+                    return; // the loop holds the whole capacity: this line is the one dropped
+                }
+            }
+            else
+            {
+                Interlocked.Increment(ref _held);
+            }
+
+            _buffer.Writer.TryWrite(flow);
         }
     }
 
@@ -78,7 +116,12 @@ public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
     /// <summary>Stops taking events, sends what is buffered within <see cref="CloudWatchShipperOptions.DrainTimeout"/>, counts the rest as dropped.</summary>
     public async Task StopAsync()
     {
-        _buffer.Writer.TryComplete();
+        lock (_gate)
+        {
+            _completed = true;
+            _buffer.Writer.TryComplete();
+        }
+
         if (_loop is null)
         {
             CountUnsent(0);
@@ -104,19 +147,34 @@ public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
 
     private async Task RunAsync(CancellationToken ct)
     {
-        List<LogEvent> pending = [];
+        List<QueuedFlow> flows = []; // taken from the buffer, not yet events
+        List<LogEvent> outgoing = []; // events to send
         List<LogEvent> batch = [];
         try
         {
             while (true)
             {
-                if (pending.Count == 0 && !await _buffer.Reader.WaitToReadAsync(ct).ConfigureAwait(false))
+                if (outgoing.Count == 0)
                 {
-                    return; // stopped and drained
+                    if (flows.Count == 0 && !await _buffer.Reader.WaitToReadAsync(ct).ConfigureAwait(false))
+                    {
+                        return; // stopped and drained
+                    }
+
+                    if (TakeWaiting(flows))
+                    {
+                        FoldBacklog(flows, outgoing);
+                    }
+                    else
+                    {
+                        await FillAsync(flows, ct).ConfigureAwait(false);
+                        TakeOneCall(flows, outgoing);
+                    }
                 }
 
-                await FillAsync(pending, ct).ConfigureAwait(false);
-                int outOfRange = CloudWatchBatcher.TakeBatch(pending, batch, _time.GetUtcNow().ToUnixTimeMilliseconds());
+                int before = outgoing.Count;
+                long outOfRange = CloudWatchBatcher.TakeBatch(outgoing, batch, _time.GetUtcNow().ToUnixTimeMilliseconds());
+                Release(before - outgoing.Count - batch.Count);
                 if (outOfRange > 0)
                 {
                     _counters.AddCloudWatchDroppedOutOfRange(outOfRange);
@@ -125,6 +183,7 @@ public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
                 if (batch.Count > 0)
                 {
                     await SendAsync(batch, ct).ConfigureAwait(false);
+                    Release(batch.Count);
                     batch.Clear();
                 }
             }
@@ -135,16 +194,20 @@ public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
         }
         finally
         {
-            CountUnsent(pending.Count + batch.Count);
+            Release(flows.Count + outgoing.Count + batch.Count);
+            CountUnsent(flows.Count + LogEvent.CountLines(outgoing) + LogEvent.CountLines(batch));
         }
     }
 
-    private void CountUnsent(int held)
+    private void Release(int held) => Interlocked.Add(ref _held, -held);
+
+    private void CountUnsent(long held)
     {
         long unsent = held;
         while (_buffer.Reader.TryRead(out _))
         {
             unsent++;
+            Release(1);
         }
 
         if (unsent > 0)
@@ -154,19 +217,34 @@ public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
         }
     }
 
-    /// <summary>Collects up to one batch worth of events, waiting at most one batch interval for more.</summary>
-    private async Task FillAsync(List<LogEvent> pending, CancellationToken ct)
+    /// <summary>Takes what is already waiting, up to one call's worth; true when more than that was waiting (the loop is behind).</summary>
+    private bool TakeWaiting(List<QueuedFlow> flows)
     {
+        CallSize size = CallSize.Of(flows);
+        while (size.FitsOneCall && _buffer.Reader.TryRead(out QueuedFlow flow))
+        {
+            flows.Add(flow);
+            size.Add(flow.Line.Length);
+        }
+
+        return !size.FitsOneCall;
+    }
+
+    /// <summary>Waits at most one batch interval for more, until one call's worth is there (one more may be taken).</summary>
+    private async Task FillAsync(List<QueuedFlow> flows, CancellationToken ct)
+    {
+        CallSize size = CallSize.Of(flows);
         using CancellationTokenSource window = new(_options.BatchInterval, _time);
         using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(ct, window.Token);
-        while (pending.Count < CloudWatchLimits.MaxEventsPerBatch)
+        while (size.FitsOneCall)
         {
-            while (pending.Count < CloudWatchLimits.MaxEventsPerBatch && _buffer.Reader.TryRead(out LogEvent e))
+            while (size.FitsOneCall && _buffer.Reader.TryRead(out QueuedFlow flow))
             {
-                pending.Add(e);
+                flows.Add(flow);
+                size.Add(flow.Line.Length);
             }
 
-            if (pending.Count >= CloudWatchLimits.MaxEventsPerBatch)
+            if (!size.FitsOneCall)
             {
                 return;
             }
@@ -183,6 +261,55 @@ public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
                 return; // batch interval over
             }
         }
+    }
+
+    /// <summary>Moves the flows that fit one call, as they are, into <paramref name="outgoing"/>; the rest wait for the next round.</summary>
+    private static void TakeOneCall(List<QueuedFlow> flows, List<LogEvent> outgoing)
+    {
+        CallSize size = default;
+        int take = 0;
+        while (take < flows.Count)
+        {
+            size.Add(flows[take].Line.Length);
+            if (!size.FitsOneCall)
+            {
+                break;
+            }
+
+            take++;
+        }
+
+        take = Math.Max(take, Math.Min(1, flows.Count)); // a line too large for any call goes alone (and is dropped as oversized)
+        for (int i = 0; i < take; i++)
+        {
+            outgoing.Add(new LogEvent(flows[i].TimestampMs, flows[i].Line));
+        }
+
+        flows.RemoveRange(0, take);
+    }
+
+    /// <summary>Takes the whole backlog (bounded by the buffer capacity) and folds it into flow summaries.</summary>
+    private void FoldBacklog(List<QueuedFlow> flows, List<LogEvent> outgoing)
+    {
+        while (flows.Count < _options.BufferCapacity && _buffer.Reader.TryRead(out QueuedFlow flow))
+        {
+            flows.Add(flow);
+        }
+
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        int outOfRange = flows.RemoveAll(f => !CloudWatchBatcher.InTimeRange(f.TimestampMs, now));
+        if (outOfRange > 0)
+        {
+            _counters.AddCloudWatchDroppedOutOfRange(outOfRange);
+        }
+
+        int before = outgoing.Count;
+        int folded = _folder.Fold(flows, outgoing);
+        int events = outgoing.Count - before;
+        _counters.AddCloudWatchFolded(folded, events - (flows.Count - folded));
+        FlowLogsLog.CloudWatchBacklogFolded(_logger, flows.Count, events);
+        Release(outOfRange + flows.Count - events);
+        flows.Clear();
     }
 
     private async Task SendAsync(List<LogEvent> batch, CancellationToken ct)
@@ -202,18 +329,20 @@ public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
                     return await _client.PutLogEventsAsync(_options.LogGroupName, _options.LogStreamName, batch, token).ConfigureAwait(false);
                 },
                 ct).ConfigureAwait(false);
-            int rejected = result.RejectedCount(batch.Count);
+            long lines = LogEvent.CountLines(batch);
+            long rejected = result.RejectedLines(batch);
             _counters.AddCloudWatchRejected(rejected);
-            _counters.AddCloudWatchDelivered(batch.Count - rejected);
+            _counters.AddCloudWatchDelivered(lines - rejected);
         }
         catch (CloudWatchLogsException ex) when (ex.ErrorType == "DataAlreadyAcceptedException")
         {
-            _counters.AddCloudWatchDelivered(batch.Count);
+            _counters.AddCloudWatchDelivered(LogEvent.CountLines(batch));
         }
         catch (CloudWatchLogsException ex)
         {
-            FlowLogsLog.CloudWatchBatchDropped(_logger, batch.Count, ex.ErrorType, ex);
-            _counters.AddCloudWatchDroppedFailed(batch.Count);
+            long lines = LogEvent.CountLines(batch);
+            FlowLogsLog.CloudWatchBatchDropped(_logger, batch.Count, lines, ex.ErrorType, ex);
+            _counters.AddCloudWatchDroppedFailed(lines);
         }
     }
 

@@ -8,7 +8,13 @@ public sealed record CloudWatchShipperOptions
     /// <summary>One stream per node.</summary>
     public required string LogStreamName { get; init; }
 
-    /// <summary>Events held in memory while the service is slow or down; beyond it the oldest are dropped and counted.</summary>
+    /// <summary>The node's name, as the flow-log formatter writes it into lines; flow summaries carry it too.</summary>
+    public string? NodeName { get; init; }
+
+    /// <summary>
+    /// Lines and events held in memory (waiting, being folded or being sent) while the service is slow
+    /// or down; beyond it the oldest waiting line is dropped and counted.
+    /// </summary>
     public int BufferCapacity { get; init; } = 200_000;
 
     /// <summary>A partial batch is sent once its first event has waited this long.</summary>

@@ -27,7 +27,7 @@ public sealed record FlowLogFileOptions
     /// into the kernel ring). If the writer does not make room in that time (a stuck disk) the chunk is
     /// dropped and counted, and later chunks drop at once until the writer frees one.
     /// </summary>
-    public TimeSpan BehindWait { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan BehindWait { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>After a write error (disk full, unwritable), lines are dropped and counted until this has passed.</summary>
     public TimeSpan RetryAfterError { get; init; } = TimeSpan.FromSeconds(10);

@@ -44,9 +44,10 @@ public static class FlowLogTail
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                if (current is null && File.Exists(files.CurrentPath))
+                if (current is null && TryOpenShared(files.CurrentPath) is { } opened)
                 {
-                    current = OpenShared(files.CurrentPath);
+                    // (The file may be renamed away between the writer's rename and its next create: then it is simply not there yet.)
+                    current = opened;
                     pending.Clear();
 
                     // Files rotated away while no handle was held: read them first (not the one just opened).
@@ -116,6 +117,18 @@ public static class FlowLogTail
         catch (FileNotFoundException)
         {
             return []; // pruned as a backup meanwhile
+        }
+    }
+
+    private static FileStream? TryOpenShared(string path)
+    {
+        try
+        {
+            return OpenShared(path);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
         }
     }
 

@@ -28,6 +28,12 @@ public static class FlowLogFields
     public const string IsolatingPoliciesOmitted = "Isolating Policies Omitted";
     public const string Count = "Count";
 
+    // Only in flow summaries (several flows folded into one CloudWatch event, see FlowSummary).
+    public const string SourcePorts = "Src Ports";
+    public const string SourcePortsOmitted = "Src Ports Omitted";
+    public const string Flows = "Flows";
+    public const string LastTimestamp = "Last Timestamp";
+
     public const string LoggerValue = "ebpf-client";
     public const string MessageValue = "Flow Info: ";
     public const string LevelValue = "info";

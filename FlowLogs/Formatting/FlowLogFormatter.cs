@@ -16,6 +16,9 @@ public sealed class FlowLogFormatter
 {
     private const int FixedPartBound = 512;
 
+    // "Src Ports":[], "Src Ports Omitted", a 64-bit Count, "Flows" and "Last Timestamp", with room to spare.
+    private const int SummaryExtraBound = 256;
+
     /// <summary>
     /// Isolating policies listed in one line; more are counted in "Isolating Policies Omitted". Together
     /// with <see cref="MaxPeerTextLength"/> this keeps every line far below Fluent Bit's default
@@ -62,18 +65,91 @@ public sealed class FlowLogFormatter
         return Encoding.UTF8.GetString(buffer.WrittenSpan[..(n - 1)]);
     }
 
+    /// <summary>
+    /// Appends one summary line (with its '\n'): the per-flow fields of <see cref="FlowSummary.Flow"/>
+    /// with <c>Src Port</c> replaced by <c>Src Ports</c> (and <c>Src Ports Omitted</c> when some are not
+    /// listed), <c>timestamp</c> the first seen, <c>Count</c> the sum, then <c>Flows</c> and
+    /// <c>Last Timestamp</c>. Returns its length in bytes.
+    /// </summary>
+    public int FormatSummary(in FlowSummary summary, IBufferWriter<byte> output)
+    {
+        FlowRecord record = summary.Flow;
+        int bound = FixedPartBound + _nodeJson.Length
+            + StringBound(record.SourceNamespace) + StringBound(record.SourcePod)
+            + StringBound(record.DestinationNamespace) + StringBound(record.DestinationPod)
+            + (summary.SourcePorts.Length * 6) + SummaryExtraBound;
+        byte[]? tail = TailField(record);
+        bound += tail?.Length ?? 0;
+
+        Span<byte> d = output.GetSpan(bound);
+        int p = WriteHead(summary.FirstSeen, record, d);
+        Put(d, ref p, "\",\"Src Ports\":["u8);
+        for (int i = 0; i < summary.SourcePorts.Length; i++)
+        {
+            if (i > 0)
+            {
+                d[p++] = (byte)',';
+            }
+
+            PutNumber(d, ref p, summary.SourcePorts[i]);
+        }
+
+        d[p++] = (byte)']';
+        if (summary.SourcePortsOmitted > 0)
+        {
+            Put(d, ref p, ",\"Src Ports Omitted\":"u8);
+            PutNumber(d, ref p, summary.SourcePortsOmitted);
+        }
+
+        p = WriteBody(record, tail, d, p);
+        Put(d, ref p, ",\"Count\":"u8);
+        summary.Count.TryFormat(d[p..], out int w);
+        p += w;
+        Put(d, ref p, ",\"Flows\":"u8);
+        PutNumber(d, ref p, summary.Flows);
+        Put(d, ref p, ",\"Last Timestamp\":\""u8);
+        p += WriteTimestamp(summary.LastSeen, d[p..]);
+        Put(d, ref p, "\"}\n"u8);
+        output.Advance(p);
+        return p;
+    }
+
+    /// <summary>Formats one summary line into a new string (without the trailing newline); for tools and tests.</summary>
+    public string FormatSummaryToString(in FlowSummary summary)
+    {
+        ArrayBufferWriter<byte> buffer = new(2048);
+        int n = FormatSummary(summary, buffer);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan[..(n - 1)]);
+    }
+
     private int Write(in FlowRecord r, byte[]? tail, Span<byte> d)
+    {
+        int p = WriteHead(r.Timestamp, r, d);
+        Put(d, ref p, "\",\"Src Port\":"u8);
+        PutNumber(d, ref p, r.SourcePort);
+        p = WriteBody(r, tail, d, p);
+        Put(d, ref p, ",\"Count\":"u8);
+        PutNumber(d, ref p, Math.Max(1, r.Count));
+        Put(d, ref p, "}\n"u8);
+        return p;
+    }
+
+    /// <summary>From the opening brace to the source address, without its closing quote.</summary>
+    private int WriteHead(DateTime timestamp, in FlowRecord r, Span<byte> d)
     {
         int p = 0;
         Put(d, ref p, "{\"level\":\"info\",\"timestamp\":\""u8);
-        p += WriteTimestamp(r.Timestamp, d[p..]);
+        p += WriteTimestamp(timestamp, d[p..]);
         Put(d, ref p, "\",\"logger\":\"ebpf-client\",\"msg\":\"Flow Info: \",\"Src IP\":\""u8);
         r.Source.TryFormatUtf8(d[p..], out int w);
-        p += w;
-        Put(d, ref p, "\",\"Src Port\":"u8);
-        PutNumber(d, ref p, r.SourcePort);
+        return p + w;
+    }
+
+    /// <summary>From the destination address to the policy fields, everything between the source port(s) and the count.</summary>
+    private int WriteBody(in FlowRecord r, byte[]? tail, Span<byte> d, int p)
+    {
         Put(d, ref p, ",\"Dest IP\":\""u8);
-        r.Destination.TryFormatUtf8(d[p..], out w);
+        r.Destination.TryFormatUtf8(d[p..], out int w);
         p += w;
         Put(d, ref p, "\",\"Dest Port\":"u8);
         PutNumber(d, ref p, r.DestinationPort);
@@ -102,9 +178,6 @@ public sealed class FlowLogFormatter
             Put(d, ref p, tail);
         }
 
-        Put(d, ref p, ",\"Count\":"u8);
-        PutNumber(d, ref p, Math.Max(1, r.Count));
-        Put(d, ref p, "}\n"u8);
         return p;
     }
 

@@ -26,6 +26,8 @@ public sealed class FlowLogCounters
     private long _cloudWatchRejected;
     private long _cloudWatchRequests;
     private long _cloudWatchRetries;
+    private long _cloudWatchFoldedLines;
+    private long _cloudWatchSummaries;
 
     /// <summary>Events taken from the ring buffer.</summary>
     public long EventsRead => Volatile.Read(ref _eventsRead);
@@ -79,6 +81,12 @@ public sealed class FlowLogCounters
 
     public long CloudWatchRetries => Volatile.Read(ref _cloudWatchRetries);
 
+    /// <summary>Lines the CloudWatch shipper folded into flow summaries while behind (not lost: each summary counts its lines).</summary>
+    public long CloudWatchFoldedLines => Volatile.Read(ref _cloudWatchFoldedLines);
+
+    /// <summary>Flow summary events the CloudWatch shipper made from those lines.</summary>
+    public long CloudWatchSummaries => Volatile.Read(ref _cloudWatchSummaries);
+
     /// <summary>All CloudWatch events that will never be delivered.</summary>
     public long CloudWatchDropped => CloudWatchDroppedBufferFull + CloudWatchDroppedOutOfRange + CloudWatchDroppedFailed + CloudWatchRejected;
 
@@ -122,4 +130,10 @@ public sealed class FlowLogCounters
     public void AddCloudWatchRequest() => Interlocked.Increment(ref _cloudWatchRequests);
 
     public void AddCloudWatchRetry() => Interlocked.Increment(ref _cloudWatchRetries);
+
+    public void AddCloudWatchFolded(long lines, long summaries)
+    {
+        Interlocked.Add(ref _cloudWatchFoldedLines, lines);
+        Interlocked.Add(ref _cloudWatchSummaries, summaries);
+    }
 }

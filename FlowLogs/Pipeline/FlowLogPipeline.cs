@@ -139,6 +139,6 @@ public sealed class FlowLogPipeline
         _formatter.Format(record, _line);
         ReadOnlySpan<byte> line = _line.WrittenSpan;
         _file?.WriteLine(line);
-        _cloudWatch?.Enqueue(record.Timestamp, line);
+        _cloudWatch?.Enqueue(record, line);
     }
 }

@@ -64,6 +64,7 @@ public sealed class FlowLogService : IAsyncDisposable
             {
                 LogGroupName = cw.LogGroupName ?? CloudWatchShipperOptions.LogGroupFor(cw.ClusterName, cw.IsEks),
                 LogStreamName = cw.LogStreamName ?? CloudWatchShipperOptions.LogStreamFor(options.NodeName),
+                NodeName = options.NodeName,
                 BufferCapacity = cw.BufferCapacity,
             }, counters, time, logger);
         }

@@ -23,6 +23,9 @@ public sealed class NpaMetrics
         WatchRestarts = factory.CreateCounter("npa_watch_restarts_total", "Watches restarted (relists and reconnects).", "resource");
         JournalBytes = factory.CreateGauge("npa_journal_bytes", "Bytes the event journal takes on disk.");
         FlowLogDropped = factory.CreateCounter("npa_flowlog_dropped_total", "Flow records dropped because a stage was full.", "stage");
+        FlowLogCloudWatchLines = factory.CreateCounter("npa_flowlog_cloudwatch_lines_total",
+            "Flow lines through the CloudWatch Logs shipper by outcome: delivered, dropped (buffer full, out of range, failed, rejected), folded (sent inside a flow summary).", "outcome");
+        FlowLogCloudWatchRequests = factory.CreateCounter("npa_flowlog_cloudwatch_requests_total", "PutLogEvents calls made (retries included).");
         StageErrors = factory.CreateCounter("npa_stage_errors_total", "Items a pipeline stage failed on and skipped.", "stage");
         EventsJournaled = factory.CreateCounter("npa_journal_events_total", "Input events appended to the journal.");
     }
@@ -46,6 +49,10 @@ public sealed class NpaMetrics
     public Gauge JournalBytes { get; }
 
     public Counter FlowLogDropped { get; }
+
+    public Counter FlowLogCloudWatchLines { get; }
+
+    public Counter FlowLogCloudWatchRequests { get; }
 
     public Counter StageErrors { get; }
 

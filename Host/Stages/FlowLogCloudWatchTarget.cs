@@ -31,13 +31,19 @@ public sealed record FlowLogCloudWatchTarget(string Region, Uri Endpoint, string
             region,
             CloudWatchLogsClient.ResolveEndpoint(region, endpoint),
             group,
-            CloudWatchShipperOptions.LogStreamFor(options.NodeName));
+            CloudWatchShipperOptions.LogStreamFor(options.NodeName))
+        {
+            NodeName = options.NodeName,
+        };
     }
+
+    /// <summary>The node's name as flow lines carry it; flow summaries carry it too.</summary>
+    public string? NodeName { get; init; }
 
     /// <summary>A shipper for this target (not started).</summary>
     public CloudWatchShipper CreateShipper(HttpClient http, IAwsCredentialSource credentials, FlowLogCounters counters, TimeProvider time, ILogger logger) =>
         new(new CloudWatchLogsClient(http, Endpoint, Region, credentials, time),
-            new CloudWatchShipperOptions { LogGroupName = LogGroup, LogStreamName = LogStream },
+            new CloudWatchShipperOptions { LogGroupName = LogGroup, LogStreamName = LogStream, NodeName = NodeName },
             counters, time, logger);
 
     /// <summary>The region of the EC2 instance the agent runs on, or null off EC2.</summary>

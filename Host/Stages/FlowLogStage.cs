@@ -84,7 +84,7 @@ public sealed class FlowLogStage(
     private async Task RefreshAsync(FlowLookupTable lookups, FlowLogCounters counters, CancellationToken cancellationToken)
     {
         using PeriodicTimer timer = new(LookupRefresh, time);
-        long ring = 0, reader = 0, file = 0;
+        long ring = 0, reader = 0, file = 0, delivered = 0, dropped = 0, folded = 0, requests = 0;
         do
         {
             lookups.Publish(
@@ -96,6 +96,11 @@ public sealed class FlowLogStage(
             metrics.FlowLogDropped.WithLabels("reader").Inc(Math.Max(0, counters.ReaderChannelDrops - reader));
             metrics.FlowLogDropped.WithLabels("file").Inc(Math.Max(0, counters.FileDropsChannelFull + counters.FileDropsIoError - file));
             (ring, reader, file) = (counters.RingBufferDrops, counters.ReaderChannelDrops, counters.FileDropsChannelFull + counters.FileDropsIoError);
+            metrics.FlowLogCloudWatchLines.WithLabels("delivered").Inc(Math.Max(0, counters.CloudWatchDelivered - delivered));
+            metrics.FlowLogCloudWatchLines.WithLabels("dropped").Inc(Math.Max(0, counters.CloudWatchDropped - dropped));
+            metrics.FlowLogCloudWatchLines.WithLabels("folded").Inc(Math.Max(0, counters.CloudWatchFoldedLines - folded));
+            metrics.FlowLogCloudWatchRequests.Inc(Math.Max(0, counters.CloudWatchRequests - requests));
+            (delivered, dropped, folded, requests) = (counters.CloudWatchDelivered, counters.CloudWatchDropped, counters.CloudWatchFoldedLines, counters.CloudWatchRequests);
         }
         while (await timer.WaitForNextTickAsync(cancellationToken));
     }

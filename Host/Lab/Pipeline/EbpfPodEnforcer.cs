@@ -46,7 +46,7 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
                 new RingBufferReaderOptions { PinPath = Path.Combine(context.BpfRoot, "maps", "npa_events_v1") },
                 new VerdictEventDecoder(MonotonicClock.OffsetToUnixNs(TimeProvider.System)), counters, logger);
             FlowLogPipeline pipeline = new(new FlowRecordEnricher(_lookups, new RuleNames(_node), _lookups),
-                new FlowAggregator(new FlowAggregatorOptions { LogAccept = false, Window = TimeSpan.FromSeconds(2) }, TimeProvider.System, counters),
+                new FlowAggregator(new FlowAggregatorOptions { LogAccept = true, Window = TimeSpan.FromSeconds(2) }, TimeProvider.System, counters),
                 new FlowLogFormatter(context.NodeNetns), _writer, null, counters);
             _reader.Start();
             _flowLogs = Task.Run(() => pipeline.RunAsync(_reader.Records, _stop.Token));

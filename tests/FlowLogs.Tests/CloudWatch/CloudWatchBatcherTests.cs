@@ -77,6 +77,29 @@ public class CloudWatchBatcherTests
     }
 
     [Fact]
+    public void RejectedInfo_CountsTheLinesOfRejectedSummaries()
+    {
+        List<LogEvent> batch = [new(Now - 3, new byte[10], Lines: 5), new(Now - 2, new byte[10]), new(Now - 1, new byte[10], Lines: 40)];
+
+        Assert.Equal(0, PutLogEventsResult.AllAccepted.RejectedLines(batch));
+        Assert.Equal(5, new PutLogEventsResult(null, 1, null).RejectedLines(batch));
+        Assert.Equal(40, new PutLogEventsResult(2, null, null).RejectedLines(batch));
+        Assert.Equal(46, new PutLogEventsResult(1, null, 1).RejectedLines(batch));
+    }
+
+    [Fact]
+    public void OutOfRangeSummaries_AreDroppedAsTheLinesTheyCarry()
+    {
+        List<LogEvent> pending = [new(Now - (long)TimeSpan.FromDays(15).TotalMilliseconds, new byte[10], Lines: 12), new(Now, new byte[10], Lines: 3)];
+        List<LogEvent> batch = [];
+
+        int dropped = CloudWatchBatcher.TakeBatch(pending, batch, Now);
+
+        Assert.Equal(12, dropped);
+        Assert.Equal(3, Assert.Single(batch).Lines);
+    }
+
+    [Fact]
     public void LogGroup_FollowsTheEksNaming()
     {
         Assert.Equal("/aws/eks/prod/cluster", CloudWatchShipperOptions.LogGroupFor("prod", isEks: true));

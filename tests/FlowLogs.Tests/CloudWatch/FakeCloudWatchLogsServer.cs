@@ -50,6 +50,9 @@ public sealed partial class FakeCloudWatchLogsServer : IAsyncDisposable
     /// <summary>While true every call answers 503 ServiceUnavailableException.</summary>
     public volatile bool Outage;
 
+    /// <summary>While true every PutLogEvents call answers ThrottlingException.</summary>
+    public volatile bool Throttling;
+
     public int PutCalls => Calls.GetValueOrDefault("PutLogEvents");
 
     /// <summary>SignedHeaders of the last call that carried a well-formed Authorization header.</summary>
@@ -139,7 +142,7 @@ public sealed partial class FakeCloudWatchLogsServer : IAsyncDisposable
             return;
         }
 
-        if (operation == "PutLogEvents" && TryTake(ref _throttleNext))
+        if (operation == "PutLogEvents" && (Throttling || TryTake(ref _throttleNext)))
         {
             await ErrorAsync(context, 400, "ThrottlingException", "Rate exceeded").ConfigureAwait(false);
             return;

@@ -75,7 +75,7 @@ public class FlowLogFileWriterTests
     {
         using TempDirectory dir = new();
         FlowLogCounters counters = new();
-        FlowLogFileOptions options = new() { Directory = dir.Path, MaxFileBytes = 1024, MaxBackups = 1000, ChunkBytes = 256 };
+        FlowLogFileOptions options = new() { Directory = dir.Path, MaxFileBytes = 1024, MaxBackups = 1000, ChunkBytes = 256, BehindWait = TestTimeouts.Default };
 
         await using (FlowLogFileWriter writer = new(options, counters))
         {
@@ -110,7 +110,7 @@ public class FlowLogFileWriterTests
     {
         using TempDirectory dir = new();
         FlowLogCounters counters = new();
-        FlowLogFileOptions options = new() { Directory = dir.Path, MaxFileBytes = 1024, MaxBackups = 3, ChunkBytes = 256 };
+        FlowLogFileOptions options = new() { Directory = dir.Path, MaxFileBytes = 1024, MaxBackups = 3, ChunkBytes = 256, BehindWait = TestTimeouts.Default };
 
         await using (FlowLogFileWriter writer = new(options, counters))
         {
@@ -134,7 +134,7 @@ public class FlowLogFileWriterTests
         string blocker = Path.Combine(dir.Path, "not-a-directory");
         await File.WriteAllTextAsync(blocker, "x").WaitAsync(TestTimeouts.Default);
         FlowLogCounters counters = new();
-        FlowLogFileOptions options = new() { Directory = Path.Combine(blocker, "logs"), ChunkBytes = 256 };
+        FlowLogFileOptions options = new() { Directory = Path.Combine(blocker, "logs"), ChunkBytes = 256, BehindWait = TestTimeouts.Default };
 
         await using (FlowLogFileWriter writer = new(options, counters))
         {
@@ -158,7 +158,7 @@ public class FlowLogFileWriterTests
         await File.WriteAllTextAsync(logs, "blocks the directory").WaitAsync(TestTimeouts.Default);
         Microsoft.Extensions.Time.Testing.FakeTimeProvider time = new();
         FlowLogCounters counters = new();
-        FlowLogFileOptions options = new() { Directory = logs, ChunkBytes = 256, RetryAfterError = TimeSpan.FromSeconds(10) };
+        FlowLogFileOptions options = new() { Directory = logs, ChunkBytes = 256, RetryAfterError = TimeSpan.FromSeconds(10), BehindWait = TestTimeouts.Default };
 
         await using (FlowLogFileWriter writer = new(options, counters, time))
         {
@@ -194,7 +194,7 @@ public class FlowLogFileWriterTests
     {
         using TempDirectory dir = new();
         FlowLogCounters counters = new();
-        FlowLogFileOptions options = new() { Directory = dir.Path, ChunkBytes = 256 };
+        FlowLogFileOptions options = new() { Directory = dir.Path, ChunkBytes = 256, BehindWait = TestTimeouts.Default };
         string path = Path.Combine(dir.Path, options.FileName);
 
         await using (FlowLogFileWriter writer = new(options, counters))

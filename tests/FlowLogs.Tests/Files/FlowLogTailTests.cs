@@ -11,7 +11,7 @@ public class FlowLogTailTests
     public async Task Read_GivesRotatedFilesOldestFirstThenTheCurrentFile()
     {
         using TempDirectory dir = new();
-        FlowLogFileOptions options = new() { Directory = dir.Path, MaxFileBytes = 1024, MaxBackups = 100, ChunkBytes = 256 };
+        FlowLogFileOptions options = new() { Directory = dir.Path, MaxFileBytes = 1024, MaxBackups = 100, ChunkBytes = 256, BehindWait = TestTimeouts.Default };
         await using (FlowLogFileWriter writer = new(options, new FlowLogCounters()))
         {
             for (int i = 0; i < 100; i++)
@@ -38,7 +38,7 @@ public class FlowLogTailTests
 
         // Every line is flushed on its own, so the writer may fall behind by many chunks on a loaded machine;
         // the channel holds them all, so this test is about following rotations, not about counted drops.
-        FlowLogFileOptions options = new() { Directory = dir.Path, MaxFileBytes = 2048, MaxBackups = 1000, ChunkBytes = 256, ChannelCapacity = total * 2 };
+        FlowLogFileOptions options = new() { Directory = dir.Path, MaxFileBytes = 2048, MaxBackups = 1000, ChunkBytes = 256, ChannelCapacity = total * 2, BehindWait = TestTimeouts.Default };
         FlowLogFileSet set = new(dir.Path, options.FileName);
         FlowLogCounters counters = new();
         using CancellationTokenSource cts = new(TestTimeouts.Default);

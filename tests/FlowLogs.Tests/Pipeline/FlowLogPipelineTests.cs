@@ -23,7 +23,7 @@ public class FlowLogPipelineTests
     {
         public List<string> Lines { get; } = [];
 
-        public void Enqueue(DateTime timestampUtc, ReadOnlySpan<byte> utf8Line) => Lines.Add(Encoding.UTF8.GetString(utf8Line));
+        public void Enqueue(in FlowRecord record, ReadOnlySpan<byte> utf8Line) => Lines.Add(Encoding.UTF8.GetString(utf8Line));
     }
 
     private static FlowRecord Flow(FlowVerdict verdict, string src, string dst, uint ruleId = 0) => new()

@@ -2,6 +2,7 @@ using Amazon.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npa.FlowLogs.CloudWatch;
 using Npa.FlowLogs.Pipeline;
+using Npa.FlowLogs.Records;
 using Npa.FlowLogs.Tests.CloudWatch;
 using Npa.Host.Options;
 using Npa.Host.Stages;
@@ -48,7 +49,7 @@ public sealed class FlowLogCloudWatchTargetTests : IAsyncLifetime
             TimeProvider.System,
             NullLogger.Instance);
         shipper.Start();
-        shipper.Enqueue(DateTime.UtcNow, System.Text.Encoding.UTF8.GetBytes(line + "\n"));
+        shipper.Enqueue(new FlowRecord { Timestamp = DateTime.UtcNow, Count = 1 }, System.Text.Encoding.UTF8.GetBytes(line + "\n"));
         await shipper.StopAsync().WaitAsync(TestTimeouts.Default);
         Assert.Equal(1, counters.CloudWatchDelivered);
     }
