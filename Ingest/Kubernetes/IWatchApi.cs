@@ -8,7 +8,11 @@ internal sealed record ListPage(IReadOnlyList<JsonObject> Items, string Resource
 /// <summary>The list and watch calls an informer makes; one implementation talks to a real API server.</summary>
 internal interface IWatchApi
 {
-    Task<ListPage> ListAsync(ApiResource resource, int limit, string? continueToken, CancellationToken cancellationToken);
+    /// <summary>
+    /// One page of a list. <paramref name="resourceVersion"/> (first page only) is sent as given: "0"
+    /// lets the API server answer from its watch cache, null asks for a consistent read from etcd.
+    /// </summary>
+    Task<ListPage> ListAsync(ApiResource resource, int limit, string? continueToken, string? resourceVersion, CancellationToken cancellationToken);
 
     /// <summary>Starts a watch from <paramref name="resourceVersion"/> and returns its stream of JSON lines.</summary>
     Task<WatchStream> WatchAsync(ApiResource resource, string resourceVersion, int timeoutSeconds, CancellationToken cancellationToken);

@@ -7,6 +7,16 @@ public sealed record InformerOptions
     public int PageSize { get; init; } = 500;
 
     /// <summary>
+    /// The first list asks for <c>resourceVersion=0</c>, which the API server answers from its watch
+    /// cache (as client-go's reflectors do) instead of a consistent read from etcd: a node agent's
+    /// pods-by-<c>spec.nodeName</c> list then costs the server an index lookup rather than a scan of
+    /// every pod in etcd, which matters when a whole DaemonSet restarts. The watch that follows
+    /// brings the cache's view up to date. Relists after 410 Gone are always consistent reads.
+    /// Servers before 1.31 may ignore <c>limit</c> for such a list and answer in one page.
+    /// </summary>
+    public bool FirstListFromWatchCache { get; init; } = true;
+
+    /// <summary>
     /// The server ends each watch after this long (<c>timeoutSeconds</c>, jittered up to twice as
     /// long so informers do not reconnect in step); the informer then re-watches from where it was.
     /// </summary>

@@ -21,9 +21,10 @@ internal sealed class KubernetesWatchApi : IWatchApi
         _client = client ?? throw new ArgumentNullException(nameof(client));
     }
 
-    public async Task<ListPage> ListAsync(ApiResource resource, int limit, string? continueToken, CancellationToken cancellationToken)
+    public async Task<ListPage> ListAsync(ApiResource resource, int limit, string? continueToken, string? resourceVersion, CancellationToken cancellationToken)
     {
-        string query = Query(resource, ("limit", limit.ToString()), ("continue", continueToken));
+        // The API server refuses a resourceVersion beside a continue token: later pages belong to the first page's snapshot.
+        string query = Query(resource, ("limit", limit.ToString()), ("continue", continueToken), ("resourceVersion", continueToken is null ? resourceVersion : null));
         using HttpResponseMessage response = await SendAsync(resource.CollectionPath + query, cancellationToken).ConfigureAwait(false);
         JsonObject list = await ReadObjectAsync(response, resource, "list", cancellationToken).ConfigureAwait(false);
         List<JsonObject> items = [];

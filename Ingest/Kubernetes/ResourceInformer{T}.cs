@@ -230,9 +230,11 @@ public sealed class ResourceInformer<T> : IResourceInformer
             int pages = 0;
             try
             {
+                // The first list of all may come from the watch cache; a relist (after 410) reads etcd.
+                string? listFrom = !_synced && attempt == 0 && _options.FirstListFromWatchCache ? "0" : null;
                 do
                 {
-                    ListPage page = await _api.ListAsync(Resource, _options.PageSize, next, cancellationToken).ConfigureAwait(false);
+                    ListPage page = await _api.ListAsync(Resource, _options.PageSize, next, listFrom, cancellationToken).ConfigureAwait(false);
                     pages++;
                     items.AddRange(page.Items);
                     next = page.Continue;

@@ -141,6 +141,43 @@ public sealed class ResourceInformerTests(ITestOutputHelper output)
         Assert.Contains(events, e => e is PodUpserted { Pod.Name: "d" });
         Assert.Equal(["default/c", "default/d"], informer.Informer.Snapshot().Keys.Select(k => k.ToString()).Order());
         Assert.True(informer.Informer.Counters.Expired >= 1);
+
+        // The first list may come from the API server's watch cache; a relist after 410 is a consistent read.
+        List<RecordedRequest> lists = [.. server.Requests.Where(r => r.Attributes is { Verb: "list" })];
+        Assert.Contains("resourceVersion=0", lists[0].Query, StringComparison.Ordinal);
+        Assert.All(lists.Skip(1), r => Assert.DoesNotContain("resourceVersion=", r.Query, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FirstListFromTheWatchCache_SendsResourceVersion0OnItsFirstPageOnly_AndCanBeTurnedOff()
+    {
+        await using Server server = await Server.StartAsync();
+        for (int i = 0; i < 7; i++)
+        {
+            server.Upsert(KubeObjects.Pods, KubeObjects.Pod("default", $"web-{i}", $"192.168.1.{i + 1}"));
+        }
+
+        await using (EventRecorder recorder = new())
+        await using (Running<PodInfo> informer = Running<PodInfo>.Start(server, ApiResource.Pods, ResourceDescriptors.Pods, recorder, Fast))
+        {
+            await informer.Informer.Ready.WaitAsync(TestTimeouts.Default);
+        }
+
+        // A real API server refuses resourceVersion beside continue (the fake answers 400 too).
+        List<RecordedRequest> pages = [.. server.Requests.Where(r => r.Attributes is { Verb: "list" })];
+        Assert.Equal(3, pages.Count);
+        Assert.Contains("resourceVersion=0", pages[0].Query, StringComparison.Ordinal);
+        Assert.All(pages.Skip(1), r => Assert.Contains("continue=", r.Query, StringComparison.Ordinal));
+        Assert.All(pages.Skip(1), r => Assert.DoesNotContain("resourceVersion=", r.Query, StringComparison.Ordinal));
+
+        int before = server.Requests.Count;
+        await using (EventRecorder recorder = new())
+        await using (Running<PodInfo> informer = Running<PodInfo>.Start(server, ApiResource.Pods, ResourceDescriptors.Pods, recorder, Fast with { FirstListFromWatchCache = false }))
+        {
+            await informer.Informer.Ready.WaitAsync(TestTimeouts.Default);
+        }
+
+        Assert.All(server.Requests.Skip(before).Where(r => r.Attributes is { Verb: "list" }), r => Assert.DoesNotContain("resourceVersion=", r.Query, StringComparison.Ordinal));
     }
 
     [Fact]
