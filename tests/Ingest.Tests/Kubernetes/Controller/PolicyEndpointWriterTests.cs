@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using k8s;
 using Npa.Ingest.Kubernetes.Controller;
 using Npa.Ingest.Tests.Kubernetes.FakeApiServer;
 using Npa.Ingest.Translation;
@@ -144,5 +145,25 @@ public sealed class PolicyEndpointWriterTests
         PolicyEndpointWriter restarted = new(client);
         ReconcileResult again = await restarted.ReconcileAsync(policy, "uid-long", [spec], CancellationToken.None).WaitAsync(TestTimeouts.Default);
         Assert.Equal(new ReconcileResult(0, 0, 0, 1), again);
+    }
+
+    [Fact]
+    public async Task ObjectsCarryTheParentPolicyLabel_SoTheyCanBeListedByPolicy()
+    {
+        await using Server server = await Server.StartAsync();
+        using k8s.Kubernetes client = KubeObjects.Client(server);
+        PolicyEndpointWriter writer = new(client, chunkSize: 1);
+        PolicyReference api = new("api", "shop");
+        await writer.ReconcileAsync(Web, "uid-web", [Desired("1.1.1.1/32", "2.2.2.2/32")], CancellationToken.None).WaitAsync(TestTimeouts.Default);
+        await writer.ReconcileAsync(api, "uid-api", [Desired("3.3.3.3/32") with { PolicyRef = api, GenerateName = "api-" }], CancellationToken.None)
+            .WaitAsync(TestTimeouts.Default);
+
+        object list = await client.CustomObjects.ListNamespacedCustomObjectAsync(
+            "networking.k8s.aws", "v1alpha1", "shop", "policyendpoints", labelSelector: $"{PolicyEndpointJson.ParentPolicyLabel}=web")
+            .WaitAsync(TestTimeouts.Default);
+
+        JsonArray items = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(list))!["items"]!.AsArray();
+        Assert.Equal(2, items.Count);
+        Assert.All(items, i => Assert.Equal("web", i!["spec"]!["policyRef"]!["name"]!.GetValue<string>()));
     }
 }

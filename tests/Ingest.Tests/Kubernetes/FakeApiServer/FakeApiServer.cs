@@ -15,9 +15,13 @@ namespace Npa.Ingest.Tests.Kubernetes.FakeApiServer;
 /// An in-process API server on 127.0.0.1 that speaks enough of the Kubernetes wire protocol for
 /// the real client: paged lists with resourceVersion and continue tokens, watches as chunked JSON
 /// lines from a resourceVersion (with bookmarks on demand), 410 Gone after compaction (as an HTTP
-/// status or as an ERROR event), create with generateName, JSON merge patch, delete, and GET. Tests
-/// change objects, inject raw lines, compact history and cut connections, and read back every
-/// request it saw.
+/// status or as an ERROR event), field and label selectors, create with generateName, JSON merge
+/// patch, delete, and GET. Where a real API server would refuse a request, so does this one: list
+/// options it rejects (400), strategic merge patch on a custom resource (415), PolicyEndpoints that do
+/// not fit the chart's CRD (422), blockOwnerDeletion without the finalizers permission, and on demand
+/// 403 per verb (<see cref="Forbid"/>) and 404 for a resource no CRD serves (<see cref="Unserve"/>).
+/// Tests change objects, inject raw lines, compact history and cut connections, and read back every
+/// request it saw, with the attributes RBAC would check.
 /// </summary>
 public sealed class FakeApiServer : IAsyncDisposable
 {
@@ -467,6 +471,12 @@ public sealed class FakeApiServer : IAsyncDisposable
             return $"timeoutSeconds: Invalid value: \"{timeout}\"";
         }
 
+        if (q["labelSelector"] is [{ } labelSelector] && (labelSelector.Contains('(', StringComparison.Ordinal) || labelSelector.Contains(' ', StringComparison.Ordinal)))
+        {
+            // Set-based selectors (in, notin) are valid on a real server; this fake would silently mis-answer them, so it says so.
+            return $"this fake server implements only equality and existence label selectors, not \"{labelSelector}\"";
+        }
+
         if (q["fieldSelector"] is [{ } fields] && fields.Split(',').Any(c => !c.Contains('=', StringComparison.Ordinal)))
         {
             return $"invalid field selector: \"{fields}\"";
@@ -502,7 +512,7 @@ public sealed class FakeApiServer : IAsyncDisposable
 
             // A continued list is served from the current state: good enough for tests, which do not
             // change objects between pages.
-            List<JsonObject> all = [.. Store(collection).Values.Where(o => Matches(o, ns, q["fieldSelector"]))];
+            List<JsonObject> all = [.. Store(collection).Values.Where(o => Matches(o, ns, q["fieldSelector"], q["labelSelector"]))];
             page = [.. all.Skip(offset).Take(limit).Select(o => o.DeepClone().AsObject())];
             if (offset + page.Count < all.Count)
             {
@@ -539,7 +549,7 @@ public sealed class FakeApiServer : IAsyncDisposable
             }
             else
             {
-                watcher = new Watcher(collection, ns, q["fieldSelector"], from);
+                watcher = new Watcher(collection, ns, q["fieldSelector"], from) { LabelSelector = q["labelSelector"] };
                 if (from < _compactedBelow)
                 {
                     watcher.Lines.Writer.TryWrite(GoneEventLine(from));
@@ -549,7 +559,7 @@ public sealed class FakeApiServer : IAsyncDisposable
                 {
                     foreach (StoredEvent e in _history.Where(e => e.Collection == collection && e.Revision > from))
                     {
-                        if (Matches(e.Object, ns, watcher.FieldSelector))
+                        if (Matches(e.Object, ns, watcher.FieldSelector, watcher.LabelSelector))
                         {
                             watcher.Lines.Writer.TryWrite(e.Line);
                         }
@@ -801,7 +811,7 @@ public sealed class FakeApiServer : IAsyncDisposable
         string line = new JsonObject { ["type"] = type, ["object"] = obj.DeepClone() }.ToJsonString();
         StoredEvent e = new(collection, _revision, obj.DeepClone().AsObject(), line);
         _history.Add(e);
-        foreach (Watcher w in _watchers.Where(w => w.Collection == collection && Matches(obj, w.Namespace, w.FieldSelector)))
+        foreach (Watcher w in _watchers.Where(w => w.Collection == collection && Matches(obj, w.Namespace, w.FieldSelector, w.LabelSelector)))
         {
             w.Lines.Writer.TryWrite(line);
         }
@@ -821,8 +831,29 @@ public sealed class FakeApiServer : IAsyncDisposable
         },
     }.ToJsonString();
 
-    private static bool Matches(JsonObject obj, string? ns, string? fieldSelector)
+    private static bool Matches(JsonObject obj, string? ns, string? fieldSelector, string? labelSelector)
     {
+        if (!string.IsNullOrEmpty(labelSelector))
+        {
+            JsonObject labels = Meta(obj)["labels"] as JsonObject ?? [];
+            foreach (string clause in labelSelector.Split(',', StringSplitOptions.TrimEntries))
+            {
+                string? Label(string key) => (labels[key] as JsonValue)?.ToString();
+                bool ok = clause switch
+                {
+                    _ when clause.Contains("!=", StringComparison.Ordinal) => Label(clause.Split("!=")[0]) != clause.Split("!=")[1],
+                    _ when clause.Contains("==", StringComparison.Ordinal) => Label(clause.Split("==")[0]) == clause.Split("==")[1],
+                    _ when clause.Contains('=', StringComparison.Ordinal) => Label(clause.Split('=')[0]) == clause.Split('=')[1],
+                    _ when clause.StartsWith('!') => Label(clause[1..]) is null,
+                    _ => Label(clause) is not null,
+                };
+                if (!ok)
+                {
+                    return false;
+                }
+            }
+        }
+
         if (ns is not null && Meta(obj)["namespace"]?.GetValue<string>() != ns)
         {
             return false;
@@ -962,6 +993,8 @@ public sealed class FakeApiServer : IAsyncDisposable
         public string? Namespace { get; } = ns;
 
         public string? FieldSelector { get; } = fieldSelector;
+
+        public string? LabelSelector { get; init; }
 
         public long From { get; } = from;
 
