@@ -36,6 +36,14 @@ public sealed class ConfigMapGate(IKubernetes client, ILogger logger, TimeProvid
             {
                 data = null;
             }
+            catch (HttpOperationException ex)
+            {
+                // Forbidden (RBAC), a server error, a throttled request: say so and keep polling, never crash.
+                DaemonLog.ConfigMapUnreadable(logger, Namespace, Name,
+                    ex.Response.StatusCode == System.Net.HttpStatusCode.Forbidden
+                        ? $"forbidden: the controller's service account needs 'get' on configmaps/{Name} in {Namespace} (the chart grants it)"
+                        : $"HTTP {(int)ex.Response.StatusCode}: {ex.Message}");
+            }
             catch (HttpRequestException ex)
             {
                 DaemonLog.ConfigMapUnreadable(logger, Namespace, Name, ex.Message);

@@ -61,8 +61,89 @@ public class ControllerHostTests
     }
 }
 
+public class PolicyEndpointPublisherRetryTests
+{
+    /// <summary>Refuses the first writes (as an API server answering 422 or 500 would), then records.</summary>
+    private sealed class FlakySink(int failures) : IPolicyEndpointSink
+    {
+        private int _calls;
+
+        public ConcurrentDictionary<PolicyReference, IReadOnlyList<PolicyEndpointSpec>> Current { get; } = new();
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public Task ReconcileAsync(PolicyReference policy, string policyUid, IReadOnlyList<PolicyEndpointSpec> desired, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _calls) <= failures)
+            {
+                throw new InvalidOperationException("the API server refused the write (test)");
+            }
+
+            Current[policy] = desired;
+            return Task.CompletedTask;
+        }
+
+        public Task DeleteAllAsync(PolicyReference policy, CancellationToken cancellationToken)
+        {
+            Current.TryRemove(policy, out _);
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task AFailedWrite_IsRetriedWithBackoff_UntilThePolicysEndpointsArePublished()
+    {
+        PolicyEndpointPublisher.RetryBaseDelay = TimeSpan.FromMilliseconds(50);
+        ScriptedSource source = new();
+        FlakySink sink = new(failures: 3);
+        ControllerOptions options = new() { MetricsBindAddr = "127.0.0.1:0", HealthProbeBindAddr = "127.0.0.1:0", LeaderElect = false, LogLevel = "error" };
+        WebApplication app = ControllerHost.Build(options, source, sink);
+        await app.StartAsync().WaitAsync(TestTimeouts.Default);
+        try
+        {
+            await source.SendAsync(AgentSamples.Events());
+            PolicyReference policy = new("allow-api-to-web", "shop");
+
+            Assert.True(await TestAgent.EventuallyAsync(() => sink.Current.ContainsKey(policy)),
+                $"the policy was never published after {sink.Calls} attempts: failed writes are not retried");
+            Assert.True(sink.Calls >= 4, $"published after {sink.Calls} calls, but the first 3 were refused");
+        }
+        finally
+        {
+            await app.StopAsync().WaitAsync(TestTimeouts.Default);
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public void Backoff_DoublesFromTheBase_AndStopsAtTheCap()
+    {
+        TimeSpan base1 = PolicyEndpointPublisher.Backoff(1);
+        TimeSpan third = PolicyEndpointPublisher.Backoff(3);
+        Assert.InRange(third.TotalMilliseconds, PolicyEndpointPublisher.RetryBaseDelay.TotalMilliseconds * 4, PolicyEndpointPublisher.RetryBaseDelay.TotalMilliseconds * 4 * 1.2 + 1);
+        Assert.True(base1 <= third);
+        Assert.InRange(PolicyEndpointPublisher.Backoff(1000), PolicyEndpointPublisher.RetryMaxDelay, PolicyEndpointPublisher.RetryMaxDelay * 1.2);
+    }
+}
+
 public class ConfigMapGateTests
 {
+    [Fact]
+    public async Task ForbiddenConfigMap_IsReportedAndPolledAgain_NeverCrashesTheController()
+    {
+        await using Npa.Ingest.Tests.Kubernetes.FakeApiServer.FakeApiServer server = await Npa.Ingest.Tests.Kubernetes.FakeApiServer.FakeApiServer.StartAsync();
+        server.Forbid("api/v1/configmaps", "get");
+        using k8s.Kubernetes client = Npa.Ingest.Tests.Kubernetes.FakeApiServer.KubeObjects.Client(server);
+        ConfigMapGate gate = new(client, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System);
+        using CancellationTokenSource stop = new(TimeSpan.FromSeconds(1));
+
+        Exception? ex = await Record.ExceptionAsync(() => gate.WaitUntilEnabledAsync(stop.Token)).WaitAsync(TestTimeouts.Default);
+
+        // Still waiting (for the next poll) when stopped: the 403 was not thrown out of the gate.
+        Assert.IsAssignableFrom<OperationCanceledException>(ex);
+        Assert.Contains(server.Requests, r => r.Method == "GET" && r.Path.EndsWith("/namespaces/kube-system/configmaps/amazon-vpc-cni", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("true", true)]
     [InlineData("True", true)]
