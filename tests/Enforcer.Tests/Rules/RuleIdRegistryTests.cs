@@ -161,7 +161,7 @@ public sealed class RuleIdRegistryTests
             }
 
             string name = $"ci-{i}";
-            LpmPodState state = node.Apply(pod, ChurnPolicy(i, name));
+            LpmPodState state = node.Apply(pod, Churn(i));
 
             uint before = highest;
             uint lowest = uint.MaxValue;
@@ -194,12 +194,6 @@ public sealed class RuleIdRegistryTests
 
         Assert.Equal(stableState, node.Apply("stable", stable));
     }
-
-    /// <summary>A distinct policy of three rules (distinct peers and ports, so each rule owns port entries).</summary>
-    private static PodPolicy ChurnPolicy(int i, string name) => Ingress(
-        Allow($"10.{i % 250}.0.0/16", Tcp(80), 0, name),
-        Allow("172.16.0.0/12", Tcp(443), 1, name),
-        Allow("192.168.0.0/16", Udp(53), 2, name));
 
     /// <summary>
     /// What the enforcer does with the registry: compiles each pod's policy through it, keeps the result
