@@ -50,7 +50,7 @@ public sealed class NodeEnforcer : IDisposable
     /// <summary>Rule ids handed out by the ApplyAll in progress, live until its pods record them as desired.</summary>
     private readonly HashSet<uint> _applyingRuleIds = new();
 
-    private NodeEnforcer(EnforcerOptions options, ILogger logger, PinnedObjects pins)
+    private NodeEnforcer(EnforcerOptions options, ILogger logger, PinnedObjects pins, bool ownsRuleIds = true)
     {
         _options = options;
         _logger = logger;
@@ -66,8 +66,11 @@ public sealed class NodeEnforcer : IDisposable
         _conntrack = new(Dup(MapNames.Conntrack), MapNames.Conntrack);
         _stats = new PerCpuCounters(pins.Map(MapNames.Stats));
         BpfMap<uint, NpaRuleName> ruleNames = new(Dup(MapNames.RuleNames), MapNames.RuleNames);
-        RuleIds = new RuleIdRegistry(ruleNames, owner: true, mapEntries: (int)ruleNames.MaxEntries());
-        RuleIds.AttachReferences(ReferencedRuleIdsIfIdle, sweep => EnforcerLog.RuleIdsSweptOnDemand(_logger, sweep.Removed, sweep.Unreferenced, sweep.Live, sweep.Capacity));
+        RuleIds = new RuleIdRegistry(ruleNames, owner: ownsRuleIds, mapEntries: (int)ruleNames.MaxEntries());
+        if (ownsRuleIds)
+        {
+            RuleIds.AttachReferences(ReferencedRuleIdsIfIdle, sweep => EnforcerLog.RuleIdsSweptOnDemand(_logger, sweep.Removed, sweep.Unreferenced, sweep.Live, sweep.Capacity));
+        }
     }
 
     /// <summary>Rule ids of verdict events to policy rules (persisted with the pins).</summary>
@@ -90,7 +93,10 @@ public sealed class NodeEnforcer : IDisposable
         return enforcer;
     }
 
-    /// <summary>Opens a root that must already be programmed (inspection): never loads or pins anything.</summary>
+    /// <summary>
+    /// Opens a root that must already be programmed (inspection): never loads or pins anything. Its
+    /// <see cref="RuleIds"/> is a read-only view (the agent owning the root allocates and sweeps rule ids).
+    /// </summary>
     public static NodeEnforcer OpenExisting(string root, ILogger? logger = null)
     {
         if (!File.Exists(Path.Combine(root, "progs", MapNames.IngressProgramPin)))
@@ -100,7 +106,7 @@ public sealed class NodeEnforcer : IDisposable
 
         EnforcerOptions options = new() { BpffsRoot = root };
         PinnedObjects pins = PinnedObjects.OpenOrCreate(root, options.ObjectPath, options.ConntrackEntries);
-        NodeEnforcer enforcer = new(options, logger ?? NullLogger.Instance, pins);
+        NodeEnforcer enforcer = new(options, logger ?? NullLogger.Instance, pins, ownsRuleIds: false);
         enforcer.AdoptExisting();
         return enforcer;
     }

@@ -68,7 +68,7 @@ public sealed class RuleIdRegistry : IRuleNameLookup, IDisposable
             return;
         }
 
-        foreach (KeyValuePair<uint, NpaRuleName> entry in map.Entries())
+        foreach (KeyValuePair<uint, NpaRuleName> entry in map.EntriesBatched(1024))
         {
             string text = Text(entry.Value);
             if (entry.Key == HighWaterKey)

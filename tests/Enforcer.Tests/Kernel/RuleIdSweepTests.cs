@@ -171,7 +171,7 @@ public sealed class RuleIdSweepTests
     }
 
     [KernelFact]
-    public void PinnedView_OfAnotherProcess_CannotAllocateOrSweep()
+    public void PinnedViews_OfAnotherProcess_CannotAllocateOrSweep_ButName()
     {
         using TestRoot root = new("r");
         using RuleIdRegistry reader = RuleIdRegistry.OpenPinned(root.Path);
@@ -181,5 +181,11 @@ public sealed class RuleIdSweepTests
         Assert.Contains("read-only", e.Message);
         Assert.Throws<InvalidOperationException>(() => reader.Sweep([]));
         Assert.False(reader.TryGetRule(RuleIdRegistry.HighWaterKey, out _));
+
+        uint id = root.Enforcer.RuleIds.GetOrAdd(rule);
+        using NodeEnforcer inspector = NodeEnforcer.OpenExisting(root.Path);
+        Assert.Throws<InvalidOperationException>(() => inspector.RuleIds.GetOrAdd(rule with { RuleIndex = 1 }));
+        Assert.True(inspector.RuleIds.TryGetRule(id, out RuleRef named));
+        Assert.Equal(rule, named);
     }
 }
