@@ -106,6 +106,34 @@ public sealed class RuleIdSweepTests
     }
 
     [KernelFact]
+    public async Task PeriodicLoop_SweepsRuleIdsNoPodUses()
+    {
+        using TestRoot root = new("r");
+        NodeEnforcer e = root.Enforcer;
+        e.RegisterUnattached(Pod, TestRun.TestIfIndex, EnforcingMode.Standard);
+        e.Apply(Pod, Churn(1));
+        uint[] old = RuleIdsOf(e, Pod);
+        e.Apply(Pod, Churn(2));
+        uint[] current = RuleIdsOf(e, Pod);
+        Microsoft.Extensions.Time.Testing.FakeTimeProvider time = new();
+        using CancellationTokenSource stop = new();
+        Task loop = e.RunPeriodicAsync(TimeSpan.FromMinutes(1), null, time, null, stop.Token);
+
+        bool OldNamed() => old.Any(id => e.RuleIds.TryGetRule(id, out _));
+        for (int tick = 0; tick < 20 && OldNamed(); tick++)
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            SpinWait.SpinUntil(() => !OldNamed(), 250);
+        }
+
+        await stop.CancelAsync();
+        await loop.WaitAsync(Npa.Tests.Shared.TestTimeouts.Default);
+        Assert.False(OldNamed(), "rule ids of the replaced policy were not swept by the periodic loop");
+        Assert.All(old, id => Assert.False(PinnedNames(root, id)));
+        Assert.All(current, id => Assert.True(e.RuleIds.TryGetRule(id, out _)));
+    }
+
+    [KernelFact]
     public void RemovedIds_AreNotHandedOutAgain_AfterAReopenOfThePins()
     {
         using TestRoot root = new("r");
