@@ -244,9 +244,10 @@ public sealed class LabDaemon : IAsyncDisposable
                     have = null;
                 }
 
+                IReadOnlyList<LabNamedPort> named = NamedPortsOf(p);
                 if (have is null)
                 {
-                    LabPod created = _topology.AddPod(p.Ref, p.Ips, ports);
+                    LabPod created = _topology.AddPod(p.Ref, p.Ips, ports) with { NamedPorts = named };
                     lock (_pods)
                     {
                         _pods[p.Ref] = created;
@@ -260,13 +261,21 @@ public sealed class LabDaemon : IAsyncDisposable
                 else if (!have.Ports.SequenceEqual(ports))
                 {
                     await _listeners[p.Ref].DisposeAsync();
-                    LabPod updated = have with { Ports = ports };
+                    LabPod updated = have with { Ports = ports, NamedPorts = named };
                     lock (_pods)
                     {
                         _pods[p.Ref] = updated;
                     }
 
                     _listeners[p.Ref] = PodListeners.Start(updated);
+                }
+                else if (!have.NamedPorts.SequenceEqual(named))
+                {
+                    // Only the names changed: the listeners stay, named probes resolve anew.
+                    lock (_pods)
+                    {
+                        _pods[p.Ref] = have with { NamedPorts = named };
+                    }
                 }
             }
 
@@ -306,6 +315,10 @@ public sealed class LabDaemon : IAsyncDisposable
             _reconcileLock.Release();
         }
     }
+
+    /// <summary>The container ports <paramref name="pod"/> declares under a name, for named probes.</summary>
+    private static IReadOnlyList<LabNamedPort> NamedPortsOf(PodInfo pod) =>
+        [.. pod.Ports.Where(c => !string.IsNullOrEmpty(c.Name)).Select(c => new LabNamedPort(c.Name!, new LabPort(c.Protocol, c.Port))).Distinct().Order()];
 
     private async Task RemovePodAsync(ObjectRef pod)
     {

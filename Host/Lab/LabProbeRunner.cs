@@ -5,7 +5,9 @@ namespace Npa.Host.Lab;
 
 /// <summary>
 /// Probes every pod to every pod for each probe, bounded in parallelism and per-probe time, and
-/// returns the observed matrix. A pod reaching itself is reported allowed without probing.
+/// returns the observed matrix. A pod reaching itself is reported allowed without probing. A named
+/// probe connects to the port each destination declares under that name; a destination that declares
+/// none is not probed (null, with a diagnostic), never allowed or denied.
 /// </summary>
 public static class LabProbeRunner
 {
@@ -13,15 +15,15 @@ public static class LabProbeRunner
 
     public const int Parallelism = 16;
 
-    /// <summary>Default probes: every port some pod of the lab serves.</summary>
-    public static IReadOnlyList<LabPort> DefaultProbes(IEnumerable<LabPod> pods) =>
-        [.. pods.SelectMany(p => p.Ports).Distinct().Order()];
+    /// <summary>Default probes: every port some pod of the lab serves, by number.</summary>
+    public static IReadOnlyList<LabProbe> DefaultProbes(IEnumerable<LabPod> pods) =>
+        [.. pods.SelectMany(p => p.Ports).Distinct().Order().Select(LabProbe.Number)];
 
-    public static async Task<ConnectivityReport> RunAsync(IReadOnlyList<LabPod> pods, IReadOnlyList<LabPort> probes, CancellationToken ct)
+    public static async Task<ConnectivityReport> RunAsync(IReadOnlyList<LabPod> pods, IReadOnlyList<LabProbe> probes, CancellationToken ct)
     {
-        Dictionary<(LabPort, string, string), ProbeOutcome> outcomes = [];
-        List<(LabPort Port, LabPod From, LabPod To)> work = [];
-        foreach (LabPort port in probes)
+        Dictionary<(LabProbe, string, string), ProbeOutcome> outcomes = [];
+        List<(LabProbe Probe, LabPod From, LabPod To)> work = [];
+        foreach (LabProbe probe in probes)
         {
             foreach (LabPod from in pods)
             {
@@ -29,7 +31,7 @@ public static class LabProbeRunner
                 {
                     if (from.Pod != to.Pod)
                     {
-                        work.Add((port, from, to));
+                        work.Add((probe, from, to));
                     }
                 }
             }
@@ -37,28 +39,28 @@ public static class LabProbeRunner
 
         await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (w, token) =>
         {
-            ProbeOutcome o = await Prober.ProbeAsync(w.From, w.To, w.Port, ProbeTimeout, token);
+            ProbeOutcome o = await Prober.ProbeAsync(w.From, w.To, w.Probe, ProbeTimeout, token);
             lock (outcomes)
             {
-                outcomes[(w.Port, w.From.Pod.ToString(), w.To.Pod.ToString())] = o;
+                outcomes[(w.Probe, w.From.Pod.ToString(), w.To.Pod.ToString())] = o;
             }
         });
 
         Dictionary<string, int> unprobed = [];
         List<ConnectivityProbe> result = [];
-        foreach (LabPort port in probes)
+        foreach (LabProbe probe in probes)
         {
-            result.Add(ConnectivityReport.Build(port, pods.Select(p => p.Pod), (from, to) =>
+            result.Add(ConnectivityReport.Build(probe, pods.Select(p => p.Pod), (from, to) =>
             {
                 if (from == to)
                 {
                     return true;
                 }
 
-                ProbeOutcome o = outcomes[(port, from.ToString(), to.ToString())];
+                ProbeOutcome o = outcomes[(probe, from.ToString(), to.ToString())];
                 if (o.Verdict == ProbeVerdict.Unsupported)
                 {
-                    string key = $"{port}: not probed: {o.Detail}";
+                    string key = $"{probe}: not probed: {o.Detail}";
                     unprobed[key] = unprobed.GetValueOrDefault(key) + 1;
                 }
 

@@ -5,11 +5,16 @@ using Npa.Resolver.Model;
 
 namespace Npa.Host.Lab;
 
-/// <summary>One pod as recorded in the state dir.</summary>
-public sealed record LabPodRecord(string Pod, string Netns, string HostVeth, IReadOnlyList<string> Ips, IReadOnlyList<string> Ports)
+/// <summary>
+/// One pod as recorded in the state dir. <see cref="NamedPorts"/> ("serve-80-tcp=TCP/80") is null in a state
+/// file written before port names were recorded: such a lab probes port numbers only.
+/// </summary>
+public sealed record LabPodRecord(
+    string Pod, string Netns, string HostVeth, IReadOnlyList<string> Ips, IReadOnlyList<string> Ports, IReadOnlyList<string>? NamedPorts = null)
 {
     public static LabPodRecord From(LabPod p) =>
-        new(p.Pod.ToString(), p.Netns, p.HostVeth, [.. p.Ips.Select(i => i.ToString())], [.. p.Ports.Select(x => x.ToString())]);
+        new(p.Pod.ToString(), p.Netns, p.HostVeth, [.. p.Ips.Select(i => i.ToString())], [.. p.Ports.Select(x => x.ToString())],
+            [.. p.NamedPorts.Select(n => n.ToString())]);
 
     public LabPod ToLabPod()
     {
@@ -18,7 +23,28 @@ public sealed record LabPodRecord(string Pod, string Netns, string HostVeth, IRe
             throw new LabException($"state: '{Pod}' is not namespace/name");
         }
 
-        return new LabPod(r, Netns, HostVeth, [.. Ips.Select(IPAddress.Parse)], [.. Ports.Select(LabProbeSpec.Parse)]);
+        try
+        {
+            return new LabPod(r, Netns, HostVeth, [.. Ips.Select(IPAddress.Parse)], [.. Ports.Select(LabProbeSpec.ParsePort)])
+            {
+                NamedPorts = [.. (NamedPorts ?? []).Select(ParseNamedPort)],
+            };
+        }
+        catch (Exception e) when (e is LabException or FormatException)
+        {
+            throw new LabException($"state: pod {Pod}: {e.Message}", e);
+        }
+    }
+
+    private static LabNamedPort ParseNamedPort(string text)
+    {
+        int eq = text.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0)
+        {
+            throw new LabException($"named port '{text}' is not NAME=PROTOCOL/PORT");
+        }
+
+        return new LabNamedPort(text[..eq], LabProbeSpec.ParsePort(text[(eq + 1)..]));
     }
 }
 
@@ -32,7 +58,23 @@ public sealed record LabStateRecord(
     string BpfRoot,
     string FlowLogDirectory,
     string Enforcer,
-    IReadOnlyList<LabPodRecord> Pods);
+    IReadOnlyList<LabPodRecord> Pods)
+{
+    /// <summary>
+    /// Fails, naming the way out, when a named probe is asked of a lab whose state file does not record port
+    /// names (written by an earlier <c>npa lab up</c>): every destination would otherwise look like it lacks the name.
+    /// </summary>
+    public void RequirePortNamesFor(IEnumerable<LabProbe> probes)
+    {
+        ArgumentNullException.ThrowIfNull(probes);
+        if (probes.FirstOrDefault(p => p.IsNamed) is { IsNamed: true } named && Pods.Any(p => p.NamedPorts is null))
+        {
+            throw new LabException(
+                $"probe '{named}' names a port, but the running lab {LabId} was started by an npa that does not record " +
+                "container port names in its state; restart it ('npa lab down', then 'npa lab up') or probe by number");
+        }
+    }
+}
 
 /// <summary>What the daemon last programmed (<c>programmed.json</c>): the folder's content hash and a generation.</summary>
 public sealed record LabProgrammedRecord(long Generation, string ContentHash, DateTimeOffset At, IReadOnlyList<string> Diagnostics);

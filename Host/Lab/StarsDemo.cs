@@ -126,7 +126,7 @@ public sealed class StarsDemo
         await lab.WaitProgrammedAsync(TimeSpan.FromSeconds(60), ct);
         Declare(lab.Cluster);
         IReadOnlyList<LabPod> pods = lab.Pods;
-        IReadOnlyList<LabPort> probes = LabProbeRunner.DefaultProbes(pods);
+        IReadOnlyList<LabProbe> probes = LabProbeRunner.DefaultProbes(pods);
         ConnectivityReport observed = await LabProbeRunner.RunAsync(pods, probes, ct);
         _out.WriteLine($"  (generation {lab.Generation}; {pods.Count * (pods.Count - 1) * probes.Count} real connection attempts)");
         WriteGrid(observed, pods);
@@ -210,7 +210,7 @@ public sealed class StarsDemo
     {
         // Each service's own declared port, as the demo's probes use; the lab serves every port on every pod.
         LabPort? service = _declared.TryGetValue(to.Pod, out LabPort p) ? p : null;
-        ConnectivityProbe? probe = service is null ? null : observed.Probes.FirstOrDefault(x => x.Port == service);
+        ConnectivityProbe? probe = service is null ? null : observed.Probes.FirstOrDefault(x => x.Probe == LabProbe.Number(service.Value));
         return probe is not null && probe.Matrix.TryGetValue(from.Pod.ToString(), out IReadOnlyDictionary<string, bool?>? row) &&
                row.TryGetValue(to.Pod.ToString(), out bool? v) ? v : null;
     }

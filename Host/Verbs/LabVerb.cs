@@ -177,7 +177,11 @@ internal static class LabVerb
     private static Command Probe()
     {
         Command probe = new("probe", "Wait until the folder is programmed, then connect from every pod to every pod and print what got through");
-        Option<string[]> probes = new("--probe") { Description = "PROTOCOL/PORT to probe (repeatable); default: every port a pod serves", AllowMultipleArgumentsPerToken = true };
+        Option<string[]> probes = new("--probe")
+        {
+            Description = "PROTOCOL/PORT to probe, e.g. TCP/80, UDP/53 or TCP/serve-80-tcp (a port name, resolved on each destination pod); repeatable; default: every port a pod serves",
+            AllowMultipleArgumentsPerToken = true,
+        };
         Option<string> output = new("--output", "-o") { Description = "table or json", DefaultValueFactory = _ => "table" };
         output.AcceptOnlyFromAmong("table", "json");
         Option<int> wait = new("--wait") { Description = "Seconds to wait for programming", DefaultValueFactory = _ => 60 };
@@ -190,6 +194,7 @@ internal static class LabVerb
         {
             try
             {
+                IReadOnlyList<LabProbe>? given = pr.GetValue(probes) is { Length: > 0 } texts ? [.. texts.Select(LabProbeSpec.Parse)] : null;
                 LabStateStore store = new(Path.GetFullPath(pr.GetValue(stateDir)!));
                 LabStateRecord state = store.ReadState() ?? throw new LabException($"no lab in {store.Directory}; start one with 'npa lab up -f DIR'");
                 if (!Signals.IsAlive(state.Pid))
@@ -200,9 +205,8 @@ internal static class LabVerb
                 LabProgrammedRecord programmed = await WaitProgrammedAsync(store, state, TimeSpan.FromSeconds(pr.GetValue(wait)), ct);
                 state = store.ReadState() ?? state;
                 List<LabPod> pods = [.. state.Pods.Select(p => p.ToLabPod())];
-                IReadOnlyList<LabPort> ports = pr.GetValue(probes) is { Length: > 0 } given
-                    ? [.. given.Select(LabProbeSpec.Parse)]
-                    : LabProbeRunner.DefaultProbes(pods);
+                IReadOnlyList<LabProbe> ports = given ?? LabProbeRunner.DefaultProbes(pods);
+                state.RequirePortNamesFor(ports);
                 ConnectivityReport report = await LabProbeRunner.RunAsync(pods, ports, ct);
                 report = report with { Diagnostics = [.. programmed.Diagnostics, .. report.Diagnostics] };
                 if (!state.Enforcer.StartsWith("eBPF", StringComparison.Ordinal))

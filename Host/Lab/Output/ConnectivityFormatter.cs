@@ -16,8 +16,8 @@ public static class ConnectivityFormatter
             foreach (ConnectivityProbe p in report.Probes)
             {
                 w.WriteStartObject();
-                w.WriteString("protocol", p.Port.Protocol.ToString().ToUpperInvariant());
-                w.WriteString("port", p.Port.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                w.WriteString("protocol", p.Probe.Protocol.ToString().ToUpperInvariant());
+                w.WriteString("port", p.Probe.PortText);
                 w.WriteStartObject("matrix");
                 foreach ((string from, IReadOnlyDictionary<string, bool?> row) in p.Matrix)
                 {
@@ -65,7 +65,7 @@ public static class ConnectivityFormatter
         foreach (ConnectivityProbe p in report.Probes)
         {
             string[] names = [.. p.Matrix.Keys];
-            string corner = p.Port.ToString();
+            string corner = p.Probe.ToString();
             int rowWidth = Math.Max(corner.Length, names.DefaultIfEmpty("").Max(n => n.Length));
             text.Append(corner.PadRight(rowWidth));
             foreach (string name in names)

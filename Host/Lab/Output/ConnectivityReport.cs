@@ -4,29 +4,33 @@ namespace Npa.Host.Lab.Output;
 
 /// <summary>
 /// Reachability for one probe: <c>Matrix[from][to]</c> is true (reached), false (blocked) or null
-/// (the probe could not run). Keys are "namespace/pod".
+/// (the probe could not run). Keys are "namespace/pod". <see cref="Probe"/> is the probe as given:
+/// <c>TCP/80</c>, or <c>TCP/serve-80-tcp</c> resolved on each destination.
 /// </summary>
-public sealed record ConnectivityProbe(LabPort Port, IReadOnlyDictionary<string, IReadOnlyDictionary<string, bool?>> Matrix);
+public sealed record ConnectivityProbe(LabProbe Probe, IReadOnlyDictionary<string, IReadOnlyDictionary<string, bool?>> Matrix);
 
 /// <summary>Every probe plus what went wrong, in the shape <c>npa matrix</c> prints.</summary>
 public sealed record ConnectivityReport(IReadOnlyList<ConnectivityProbe> Probes, IReadOnlyList<string> Diagnostics)
 {
-    /// <summary>Cells where two reports disagree, as "TCP/80 a/b -> c/d: observed X, expected Y"; unsupported cells always count.</summary>
+    /// <summary>
+    /// Cells where two reports disagree, as "TCP/80 a/b -> c/d: observed X, expected Y". An unprobed cell
+    /// counts unless the expected side says it cannot be probed either (a named port the destination lacks).
+    /// </summary>
     public static IReadOnlyList<string> Differences(ConnectivityReport observed, ConnectivityReport expected)
     {
         List<string> diffs = [];
         foreach (ConnectivityProbe e in expected.Probes)
         {
-            ConnectivityProbe? o = observed.Probes.FirstOrDefault(p => p.Port == e.Port);
+            ConnectivityProbe? o = observed.Probes.FirstOrDefault(p => p.Probe == e.Probe);
             foreach ((string from, IReadOnlyDictionary<string, bool?> row) in e.Matrix)
             {
                 foreach ((string to, bool? want) in row)
                 {
                     bool? got = o is not null && o.Matrix.TryGetValue(from, out IReadOnlyDictionary<string, bool?>? orow) &&
                         orow.TryGetValue(to, out bool? g) ? g : null;
-                    if (got is null || got != want)
+                    if (got != want)
                     {
-                        diffs.Add($"{e.Port} {from} -> {to}: observed {Word(got)}, expected {Word(want)}");
+                        diffs.Add($"{e.Probe} {from} -> {to}: observed {Word(got)}, expected {Word(want)}");
                     }
                 }
             }
@@ -43,7 +47,7 @@ public sealed record ConnectivityReport(IReadOnlyList<ConnectivityProbe> Probes,
     };
 
     /// <summary>Builds a probe's matrix from a cell function over the given pods (ordinal order).</summary>
-    public static ConnectivityProbe Build(LabPort port, IEnumerable<ObjectRef> pods, Func<ObjectRef, ObjectRef, bool?> cell)
+    public static ConnectivityProbe Build(LabProbe probe, IEnumerable<ObjectRef> pods, Func<ObjectRef, ObjectRef, bool?> cell)
     {
         List<ObjectRef> ordered = pods.Order().ToList();
         SortedDictionary<string, IReadOnlyDictionary<string, bool?>> matrix = new(StringComparer.Ordinal);
@@ -58,6 +62,6 @@ public sealed record ConnectivityReport(IReadOnlyList<ConnectivityProbe> Probes,
             matrix[from.ToString()] = row;
         }
 
-        return new ConnectivityProbe(port, matrix);
+        return new ConnectivityProbe(probe, matrix);
     }
 }

@@ -11,8 +11,8 @@ public interface ILabPolicyResolver
 
     IReadOnlyList<PodPolicy> Resolve(LabCluster cluster);
 
-    /// <summary>What the policies say for each probe; null when unavailable.</summary>
-    ConnectivityReport? Expect(LabCluster cluster, IReadOnlyList<LabPort> probes);
+    /// <summary>What the policies say for each probe (null cells: a named port the destination lacks); null when unavailable.</summary>
+    ConnectivityReport? Expect(LabCluster cluster, IReadOnlyList<LabProbe> probes);
 }
 
 /// <summary>Stands in while no resolver is built in: resolves nothing, expects nothing.</summary>
@@ -22,5 +22,5 @@ public sealed class UnavailablePolicyResolver : ILabPolicyResolver
 
     public IReadOnlyList<PodPolicy> Resolve(LabCluster cluster) => [];
 
-    public ConnectivityReport? Expect(LabCluster cluster, IReadOnlyList<LabPort> probes) => null;
+    public ConnectivityReport? Expect(LabCluster cluster, IReadOnlyList<LabProbe> probes) => null;
 }

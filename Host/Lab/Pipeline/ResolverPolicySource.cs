@@ -14,17 +14,33 @@ public sealed class ResolverPolicySource : ILabPolicyResolver
     public IReadOnlyList<PodPolicy> Resolve(LabCluster cluster) =>
         [.. PolicyResolver.ResolvePodPolicies(Snapshot(cluster)).Values];
 
-    /// <summary>The expected matrix over the pods the lab runs (those with addresses), one per probe.</summary>
-    public ConnectivityReport? Expect(LabCluster cluster, IReadOnlyList<LabPort> probes)
+    /// <summary>
+    /// The expected matrix over the pods the lab runs (those with addresses), one per probe, each probe
+    /// evaluated as the same <see cref="Probe"/> <c>npa matrix</c> takes. A named probe to a destination
+    /// that declares no such port is null, as the lab reports it: it cannot be probed.
+    /// </summary>
+    public ConnectivityReport? Expect(LabCluster cluster, IReadOnlyList<LabProbe> probes)
     {
         ResolvedCluster resolved = PolicyResolver.Resolve(Snapshot(cluster));
         List<ObjectRef> pods = [.. cluster.Pods.Where(p => p.Ips.Count > 0 && !p.HostNetwork).Select(p => p.Ref)];
         List<ConnectivityProbe> result = [];
-        foreach (LabPort port in probes)
+        foreach (LabProbe labProbe in probes)
         {
-            Probe probe = new(port.Protocol, port.Port, null);
-            result.Add(ConnectivityReport.Build(port, pods, (from, to) =>
-                from == to || VerdictEvaluator.Evaluate(resolved, from, to, probe).Allowed));
+            Probe probe = labProbe.ToResolverProbe();
+            result.Add(ConnectivityReport.Build(labProbe, pods, (from, to) =>
+            {
+                if (from == to)
+                {
+                    return true;
+                }
+
+                if (probe.PortName is { } name && NamedPortResolver.Resolve(resolved.Pods[to], name, probe.Protocol).Count == 0)
+                {
+                    return null;
+                }
+
+                return VerdictEvaluator.Evaluate(resolved, from, to, probe).Allowed;
+            }));
         }
 
         return new ConnectivityReport(result, []);

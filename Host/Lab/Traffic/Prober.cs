@@ -12,6 +12,19 @@ namespace Npa.Host.Lab.Traffic;
 /// </summary>
 public static class Prober
 {
+    /// <summary>
+    /// Probes <paramref name="to"/> on the port <paramref name="probe"/> stands for there: its number, or the
+    /// port the destination declares under the probe's name (unsupported when it declares none).
+    /// </summary>
+    public static Task<ProbeOutcome> ProbeAsync(LabPod from, LabPod to, LabProbe probe, TimeSpan timeout, CancellationToken ct) =>
+        probe.On(to) is { } port
+            ? ProbeAsync(from, to, port, timeout, ct)
+            : Task.FromResult(ProbeOutcome.Unsupported(NoSuchName(to, probe)));
+
+    /// <summary>The diagnostic for a named probe to a pod that does not declare the name.</summary>
+    public static string NoSuchName(LabPod to, LabProbe probe) =>
+        $"{to.Pod} declares no {probe.Protocol.ToString().ToUpperInvariant()} port named '{probe.PortName}'";
+
     public static async Task<ProbeOutcome> ProbeAsync(LabPod from, LabPod to, LabPort port, TimeSpan timeout, CancellationToken ct)
     {
         IPAddress? dst = PickAddress(from, to);

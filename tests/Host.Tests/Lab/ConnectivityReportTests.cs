@@ -27,6 +27,33 @@ public class ConnectivityReportTests
     }
 
     [Fact]
+    public void NamedProbe_IsLabelledAsGiven_InJsonAndTable()
+    {
+        ConnectivityReport report = new([ConnectivityReport.Build(LabProbeSpec.Parse("TCP/serve-80-tcp"), [A, B], (f, t) => f == t ? true : null)], []);
+
+        using JsonDocument doc = JsonDocument.Parse(ConnectivityFormatter.Json(report));
+        JsonElement probe = doc.RootElement.GetProperty("probes")[0];
+        Assert.Equal("TCP", probe.GetProperty("protocol").GetString());
+        Assert.Equal("serve-80-tcp", probe.GetProperty("port").GetString());
+        Assert.StartsWith("TCP/serve-80-tcp ", ConnectivityFormatter.Table(report), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Differences_AgreeOnACellBothSidesCannotProbe_AndMatchProbesByName()
+    {
+        LabProbe named = LabProbeSpec.Parse("TCP/web");
+        ConnectivityReport NamedReport(LabProbe probe, bool? aToB) =>
+            new([ConnectivityReport.Build(probe, [A, B], (f, t) => f == A && t == B ? aToB : true)], []);
+
+        Assert.Empty(ConnectivityReport.Differences(NamedReport(named, null), NamedReport(named, null)));
+        Assert.Equal(["TCP/web x/a -> x/b: observed unsupported, expected allowed"],
+            ConnectivityReport.Differences(NamedReport(named, null), NamedReport(named, true)));
+        Assert.Equal(["TCP/web x/a -> x/b: observed allowed, expected unsupported"],
+            ConnectivityReport.Differences(NamedReport(named, true), NamedReport(named, null)));
+        Assert.Equal(2 * 2, ConnectivityReport.Differences(NamedReport(LabProbeSpec.Parse("TCP/api"), true), NamedReport(named, true)).Count);
+    }
+
+    [Fact]
     public void Differences_NameEveryDisagreeingCell_AndCountUnprobedAsDisagreeing()
     {
         Assert.Empty(ConnectivityReport.Differences(Report(false), Report(false)));

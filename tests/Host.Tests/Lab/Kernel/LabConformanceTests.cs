@@ -7,8 +7,9 @@ namespace Npa.Host.Tests.Lab.Kernel;
 
 /// <summary>
 /// The upstream-style scenarios of the resolver's cases (namespaces x, y, z with pods a, b, c serving 80
-/// and 81 on TCP, UDP and SCTP), run for real: the matrix observed in the lab, through the eBPF
-/// enforcer, equals the resolver's matrix for each probe of the case.
+/// and 81 on TCP, UDP and SCTP under the names serve-&lt;port&gt;-&lt;proto&gt;), run for real: the matrix
+/// observed in the lab, through the eBPF enforcer, equals the resolver's matrix for each probe of the
+/// case, numbered (TCP/80) or named (UDP/serve-80-udp) as the case writes it.
 /// </summary>
 [Collection(LabCollection.Name)]
 public class LabConformanceTests
@@ -21,6 +22,7 @@ public class LabConformanceTests
         "pod-in-other-namespace-by-both-selectors-sctp",
         "egress-denied-on-client-side-although-server-allows",
         "ingress-on-one-named-port",
+        "named-port-probe-resolved-on-destination",
     ];
 
     [NetnsTheory]
@@ -37,9 +39,9 @@ public class LabConformanceTests
 
         LabDaemon daemon = await lab.StartAsync();
         Assert.True(daemon.Enforcer.Enforces, $"the lab runs without an enforcer: {daemon.Enforcer.Description}");
-        List<LabPort> probes = [.. File.ReadLines(Path.Combine(cases, caseName, "expected.txt"))
+        List<LabProbe> probes = [.. File.ReadLines(Path.Combine(cases, caseName, "expected.txt"))
             .Select(l => l.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(w => w.Length == 2 && w[0] == "probe" && char.IsAsciiDigit(w[1][^1]))
+            .Where(w => w.Length == 2 && w[0] == "probe")
             .Select(w => LabProbeSpec.Parse(w[1]))];
         Assert.NotEmpty(probes);
 
@@ -47,6 +49,7 @@ public class LabConformanceTests
         ConnectivityReport expected = daemon.Resolver.Expect(daemon.Cluster, probes)!;
 
         Assert.Equal(9, daemon.Pods.Count);
+        Assert.Equal(probes.Select(p => p.ToString()), observed.Probes.Select(p => p.Probe.ToString()));
         Assert.Empty(ConnectivityReport.Differences(observed, expected));
     }
 

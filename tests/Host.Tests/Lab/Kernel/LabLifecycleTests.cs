@@ -26,10 +26,10 @@ public class LabLifecycleTests
         WriteThreePods(lab);
         LabDaemon daemon = await lab.StartAsync();
 
-        IReadOnlyList<LabPort> probes = LabProbeRunner.DefaultProbes(daemon.Pods);
+        IReadOnlyList<LabProbe> probes = LabProbeRunner.DefaultProbes(daemon.Pods);
         ConnectivityReport report = await LabProbeRunner.RunAsync(daemon.Pods, probes, CancellationToken.None).WaitAsync(TestTimeouts.Default);
 
-        Assert.Equal([new LabPort(Protocol.Tcp, 80), new LabPort(Protocol.Udp, 81), new LabPort(Protocol.Sctp, 82)], probes);
+        Assert.Equal(["TCP/80", "UDP/81", "SCTP/82"], probes.Select(p => p.ToString()));
         Assert.Empty(report.Diagnostics);
         foreach (ConnectivityProbe probe in report.Probes)
         {
@@ -63,17 +63,17 @@ public class LabLifecycleTests
         Assert.Equal(3, report.Probes.Count);
         foreach (ConnectivityProbe probe in report.Probes)
         {
-            Assert.False(probe.Matrix["x/a"]["x/b"], $"{probe.Port} x/a -> x/b");
-            Assert.False(probe.Matrix["y/c"]["x/b"], $"{probe.Port} y/c -> x/b");
+            Assert.False(probe.Matrix["x/a"]["x/b"], $"{probe.Probe} x/a -> x/b");
+            Assert.False(probe.Matrix["y/c"]["x/b"], $"{probe.Probe} y/c -> x/b");
             Assert.True(probe.Matrix["x/b"]["x/b"]);
-            Assert.True(probe.Matrix["x/b"]["x/a"], $"{probe.Port} x/b -> x/a");
-            Assert.True(probe.Matrix["x/a"]["y/c"], $"{probe.Port} x/a -> y/c");
+            Assert.True(probe.Matrix["x/b"]["x/a"], $"{probe.Probe} x/b -> x/a");
+            Assert.True(probe.Matrix["x/a"]["y/c"], $"{probe.Probe} x/a -> y/c");
         }
 
         lab.Delete("deny.yaml");
         await daemon.WaitProgrammedAsync(TestTimeouts.Default, CancellationToken.None).WaitAsync(TestTimeouts.Default);
         ConnectivityReport after = await LabProbeRunner.RunAsync(daemon.Pods, LabProbeRunner.DefaultProbes(daemon.Pods), CancellationToken.None).WaitAsync(TestTimeouts.Default);
-        Assert.All(after.Probes, p => Assert.True(p.Matrix["x/a"]["x/b"], $"{p.Port} x/a -> x/b after the policy is deleted"));
+        Assert.All(after.Probes, p => Assert.True(p.Matrix["x/a"]["x/b"], $"{p.Probe} x/a -> x/b after the policy is deleted"));
     }
 
     [NetnsFact]

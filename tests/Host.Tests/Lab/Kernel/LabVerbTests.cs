@@ -13,7 +13,7 @@ public class LabVerbTests
     {
         await using LabFixture lab = new();
         lab.Write("pods.yaml",
-            LabFixture.Pod("x", "a", "10.124.0.1", "{containerPort: 80}, {containerPort: 81, protocol: UDP}") +
+            LabFixture.Pod("x", "a", "10.124.0.1", "{name: http, containerPort: 80}, {containerPort: 81, protocol: UDP}") +
             LabFixture.Pod("x", "b", "10.124.0.2", "{containerPort: 80}"));
         try
         {
@@ -28,6 +28,21 @@ public class LabVerbTests
             Assert.Equal("TCP", probe.GetProperty("protocol").GetString());
             Assert.Equal("80", probe.GetProperty("port").GetString());
             Assert.Equal(JsonValueKind.True, probe.GetProperty("matrix").GetProperty("x/a").GetProperty("x/b").ValueKind);
+
+            // A named probe: x/a declares http, x/b does not, so x/b can be probed from nowhere on it.
+            (int namedCode, string namedJson) = await Npa("lab", "probe", "--state-dir", lab.StateDirectory, "--probe", "TCP/http", "-o", "json");
+            Assert.True(namedCode == 0, namedJson);
+            using JsonDocument named = JsonDocument.Parse(namedJson);
+            JsonElement http = Assert.Single(named.RootElement.GetProperty("probes").EnumerateArray());
+            Assert.Equal("http", http.GetProperty("port").GetString());
+            Assert.Equal(JsonValueKind.True, http.GetProperty("matrix").GetProperty("x/b").GetProperty("x/a").ValueKind);
+            Assert.Equal(JsonValueKind.Null, http.GetProperty("matrix").GetProperty("x/a").GetProperty("x/b").ValueKind);
+            Assert.Contains(named.RootElement.GetProperty("diagnostics").EnumerateArray(),
+                d => d.GetString()!.Contains("x/b declares no TCP port named 'http'", StringComparison.Ordinal));
+
+            (int badCode, string badOut) = await Npa("lab", "probe", "--state-dir", lab.StateDirectory, "--probe", "TCP/HTTP");
+            Assert.Equal(1, badCode);
+            Assert.Contains("probe 'TCP/HTTP'", badOut, StringComparison.Ordinal);
         }
         finally
         {
