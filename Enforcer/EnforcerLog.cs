@@ -28,4 +28,10 @@ internal static partial class EnforcerLog
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Error, Message = "Pod {Pod}: writing the policy failed; programmed state re-read from the maps")]
     public static partial void ApplyFailed(ILogger logger, Exception error, PodKey pod);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Debug, Message = "Rule ids swept: {Removed} removed, {Unreferenced} unreferenced (removed at the next sweep unless used again), {Live} held of {Capacity}")]
+    public static partial void RuleIdsSwept(ILogger logger, int removed, int unreferenced, int live, int capacity);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Rule id map nearly full, swept on demand: {Removed} removed, {Unreferenced} unreferenced, {Live} held of {Capacity}")]
+    public static partial void RuleIdsSweptOnDemand(ILogger logger, int removed, int unreferenced, int live, int capacity);
 }

@@ -15,6 +15,12 @@ public sealed record EnforcerOptions
     /// <summary>Entries of the conntrack LRU map (the EKS agent's default is 524288). Fixed once the map is pinned.</summary>
     public uint ConntrackEntries { get; init; } = 524288;
 
+    /// <summary>
+    /// Entries of the rule name map npa_rule_names_v1 (rule ids of verdict events; one entry keeps the
+    /// high-water mark). Fixed once the map is pinned: an adopted map keeps its size.
+    /// </summary>
+    public uint RuleNameEntries { get; init; } = Rules.RuleIdRegistry.DefaultMapEntries;
+
     /// <summary>Fall back to tc clsact when the kernel refuses tcx links.</summary>
     public bool AllowTcFallback { get; init; } = true;
 

@@ -47,7 +47,10 @@ public sealed class NodeEnforcer : IDisposable
     private const uint MaxPodId = 1 << 20;
     private uint _lastPodId;
 
-    private NodeEnforcer(EnforcerOptions options, ILogger logger, PinnedObjects pins)
+    /// <summary>Rule ids handed out by the ApplyAll in progress, live until its pods record them as desired.</summary>
+    private readonly HashSet<uint> _applyingRuleIds = new();
+
+    private NodeEnforcer(EnforcerOptions options, ILogger logger, PinnedObjects pins, bool ownsRuleIds = true)
     {
         _options = options;
         _logger = logger;
@@ -62,7 +65,12 @@ public sealed class NodeEnforcer : IDisposable
         _egrPorts = new(Dup(MapNames.EgressPorts), MapNames.EgressPorts);
         _conntrack = new(Dup(MapNames.Conntrack), MapNames.Conntrack);
         _stats = new PerCpuCounters(pins.Map(MapNames.Stats));
-        RuleIds = new RuleIdRegistry(new BpfMap<uint, NpaRuleName>(Dup(MapNames.RuleNames), MapNames.RuleNames));
+        BpfMap<uint, NpaRuleName> ruleNames = new(Dup(MapNames.RuleNames), MapNames.RuleNames);
+        RuleIds = new RuleIdRegistry(ruleNames, owner: ownsRuleIds, mapEntries: (int)ruleNames.MaxEntries());
+        if (ownsRuleIds)
+        {
+            RuleIds.AttachReferences(ReferencedRuleIdsIfIdle, sweep => EnforcerLog.RuleIdsSweptOnDemand(_logger, sweep.Removed, sweep.Unreferenced, sweep.Live, sweep.Capacity));
+        }
     }
 
     /// <summary>Rule ids of verdict events to policy rules (persisted with the pins).</summary>
@@ -78,14 +86,17 @@ public sealed class NodeEnforcer : IDisposable
     {
         options ??= new EnforcerOptions();
         logger ??= NullLogger.Instance;
-        PinnedObjects pins = PinnedObjects.OpenOrCreate(options.BpffsRoot, options.ObjectPath, options.ConntrackEntries);
+        PinnedObjects pins = PinnedObjects.OpenOrCreate(options.BpffsRoot, options.ObjectPath, options.ConntrackEntries, options.RuleNameEntries);
         NodeEnforcer enforcer = new(options, logger, pins);
         enforcer.AdoptExisting();
         EnforcerLog.Opened(logger, options.BpffsRoot, pins.Adopted, enforcer._pods.Count);
         return enforcer;
     }
 
-    /// <summary>Opens a root that must already be programmed (inspection): never loads or pins anything.</summary>
+    /// <summary>
+    /// Opens a root that must already be programmed (inspection): never loads or pins anything. Its
+    /// <see cref="RuleIds"/> is a read-only view (the agent owning the root allocates and sweeps rule ids).
+    /// </summary>
     public static NodeEnforcer OpenExisting(string root, ILogger? logger = null)
     {
         if (!File.Exists(Path.Combine(root, "progs", MapNames.IngressProgramPin)))
@@ -95,7 +106,7 @@ public sealed class NodeEnforcer : IDisposable
 
         EnforcerOptions options = new() { BpffsRoot = root };
         PinnedObjects pins = PinnedObjects.OpenOrCreate(root, options.ObjectPath, options.ConntrackEntries);
-        NodeEnforcer enforcer = new(options, logger ?? NullLogger.Instance, pins);
+        NodeEnforcer enforcer = new(options, logger ?? NullLogger.Instance, pins, ownsRuleIds: false);
         enforcer.AdoptExisting();
         return enforcer;
     }
@@ -224,36 +235,48 @@ public sealed class NodeEnforcer : IDisposable
         ArgumentNullException.ThrowIfNull(policies);
         lock (_gate)
         {
-            List<(PodEntry Entry, PodMapChanges Changes, bool ModesChanged)> applied = new();
-            Dictionary<uint, LpmPodState> sweep = new();
-            foreach ((PodKey pod, PodPolicy policy) in policies)
+            try
             {
-                PodEntry entry = _pods.GetValueOrDefault(pod) ??
-                    throw new InvalidOperationException($"pod {pod} is not known to the enforcer; call EnsurePod first");
-                LpmPodState desired = LpmCompiler.Compile(policy, RuleIds.GetOrAdd);
-                entry.Desired = desired;
-                bool onlyWidens = OnlyWidens(entry, policy);
-                entry.Policy = policy;
-                (PodMapChanges changes, bool modesChanged) = WriteLocked(entry, desired);
-                if ((!changes.IsEmpty || modesChanged) && !onlyWidens)
-                {
-                    sweep[entry.PodId] = desired;
-                }
-
-                applied.Add((entry, changes, modesChanged));
+                return ApplyAllLocked(policies);
             }
-
-            Dictionary<uint, int> revoked = sweep.Count == 0 ? new() : RevokeConntrack(sweep);
-            Dictionary<PodKey, ApplyResult> results = new();
-            foreach ((PodEntry entry, PodMapChanges changes, bool modesChanged) in applied)
+            finally
             {
-                int n = revoked.GetValueOrDefault(entry.PodId);
-                EnforcerLog.PolicyApplied(_logger, entry.Key, changes, n);
-                results[entry.Key] = new ApplyResult(changes.Peers.Count, changes.Ports.Count, modesChanged, n);
+                _applyingRuleIds.Clear();
             }
-
-            return results;
         }
+    }
+
+    private Dictionary<PodKey, ApplyResult> ApplyAllLocked(IEnumerable<KeyValuePair<PodKey, PodPolicy>> policies)
+    {
+        List<(PodEntry Entry, PodMapChanges Changes, bool ModesChanged)> applied = new();
+        Dictionary<uint, LpmPodState> sweep = new();
+        foreach ((PodKey pod, PodPolicy policy) in policies)
+        {
+            PodEntry entry = _pods.GetValueOrDefault(pod) ??
+                throw new InvalidOperationException($"pod {pod} is not known to the enforcer; call EnsurePod first");
+            LpmPodState desired = LpmCompiler.Compile(policy, ApplyingRuleId);
+            entry.Desired = desired;
+            bool onlyWidens = OnlyWidens(entry, policy);
+            entry.Policy = policy;
+            (PodMapChanges changes, bool modesChanged) = WriteLocked(entry, desired);
+            if ((!changes.IsEmpty || modesChanged) && !onlyWidens)
+            {
+                sweep[entry.PodId] = desired;
+            }
+
+            applied.Add((entry, changes, modesChanged));
+        }
+
+        Dictionary<uint, int> revoked = sweep.Count == 0 ? new() : RevokeConntrack(sweep);
+        Dictionary<PodKey, ApplyResult> results = new();
+        foreach ((PodEntry entry, PodMapChanges changes, bool modesChanged) in applied)
+        {
+            int n = revoked.GetValueOrDefault(entry.PodId);
+            EnforcerLog.PolicyApplied(_logger, entry.Key, changes, n);
+            results[entry.Key] = new ApplyResult(changes.Peers.Count, changes.Ports.Count, modesChanged, n);
+        }
+
+        return results;
     }
 
     /// <summary>Detaches the pod and removes its link pins, map entries, registry record and conntrack entries.</summary>
@@ -362,7 +385,22 @@ public sealed class NodeEnforcer : IDisposable
     }
 
     /// <summary>
-    /// Runs <see cref="Reconcile"/> (and, when <paramref name="conntrackIdle"/> is set,
+    /// One mark-and-sweep of the rule id registry: ids that no pod's programmed or desired port entry
+    /// names are marked, and the ones already marked at the previous sweep are removed from
+    /// npa_rule_names_v1 (see <see cref="RuleIdRegistry.Sweep"/>). Ids are never handed out again.
+    /// </summary>
+    public RuleIdSweep SweepRuleIds()
+    {
+        lock (_gate)
+        {
+            RuleIdSweep sweep = RuleIds.Sweep(ReferencedRuleIdsLocked());
+            EnforcerLog.RuleIdsSwept(_logger, sweep.Removed, sweep.Unreferenced, sweep.Live, sweep.Capacity);
+            return sweep;
+        }
+    }
+
+    /// <summary>
+    /// Runs <see cref="Reconcile"/>, <see cref="SweepRuleIds"/> (and, when <paramref name="conntrackIdle"/> is set,
     /// <see cref="ExpireConntrack"/>) every <paramref name="period"/> until cancelled. Failures of one
     /// round are reported to <paramref name="onError"/> and the loop goes on.
     /// </summary>
@@ -377,6 +415,7 @@ public sealed class NodeEnforcer : IDisposable
                 try
                 {
                     Reconcile();
+                    SweepRuleIds();
                     if (conntrackIdle is { } idle)
                     {
                         ExpireConntrack(idle);
@@ -465,6 +504,55 @@ public sealed class NodeEnforcer : IDisposable
     internal BpfFd Program(Direction direction) => direction == Direction.Ingress ? _pins.IngressProgram : _pins.EgressProgram;
 
     internal BpfFd MapFd(string name) => _pins.Map(name);
+
+    /// <summary>The rule id of a rule compiled by the ApplyAll in progress (live for any sweep until the apply ends).</summary>
+    private uint ApplyingRuleId(RuleRef rule)
+    {
+        uint id = RuleIds.GetOrAdd(rule);
+        _applyingRuleIds.Add(id);
+        return id;
+    }
+
+    /// <summary>
+    /// Rule ids in use: the values of every port entry of each pod's programmed state (as written, or as
+    /// read back when adopted) and desired state, plus those of the apply in progress. Peer entries hold
+    /// rule-set ids, another space, and are not rule ids.
+    /// </summary>
+    private HashSet<uint> ReferencedRuleIdsLocked()
+    {
+        HashSet<uint> ids = new(_applyingRuleIds);
+        foreach (PodEntry entry in _pods.Values)
+        {
+            ids.UnionWith(entry.Programmed.Ports.Values);
+            if (entry.Desired is { } desired)
+            {
+                ids.UnionWith(desired.Ports.Values);
+            }
+        }
+
+        return ids;
+    }
+
+    /// <summary>
+    /// For the registry's on-demand sweep: the ids in use when this thread holds the enforcer's lock (an
+    /// apply that needs a new id) or can take it at once; null otherwise, never blocking under the registry's lock.
+    /// </summary>
+    private IReadOnlyCollection<uint>? ReferencedRuleIdsIfIdle()
+    {
+        if (!Monitor.TryEnter(_gate))
+        {
+            return null;
+        }
+
+        try
+        {
+            return ReferencedRuleIdsLocked();
+        }
+        finally
+        {
+            Monitor.Exit(_gate);
+        }
+    }
 
     private (PodMapChanges Changes, bool ModesChanged) WriteLocked(PodEntry entry, LpmPodState desired, bool writeModes = true)
     {

@@ -65,6 +65,7 @@ public static unsafe class EbpfInspector
         lines.Add(string.Empty);
         lines.Add($"counters: ingress allow {s.IngressAllow} deny {s.IngressDeny} ({s.IngressDenyBytes} B); egress allow {s.EgressAllow} deny {s.EgressDeny} ({s.EgressDenyBytes} B); " +
                   $"conntrack hits {s.ConntrackHits}; events {s.Events}; ring-buffer drops {s.RingBufferDrops}; unknown fragments {s.FragmentUnknown}");
+        lines.Add($"rule ids: {enforcer.RuleIds.Count} held of {enforcer.RuleIds.Capacity} ({MapNames.RuleNames}); next id {enforcer.RuleIds.NextId}");
         return lines;
     }
 

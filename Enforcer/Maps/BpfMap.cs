@@ -145,6 +145,15 @@ internal sealed unsafe class BpfMap<TKey, TValue> : IDisposable
         return entries;
     }
 
+    /// <summary>max_entries of the map, as the kernel reports it.</summary>
+    public uint MaxEntries()
+    {
+        BpfMapInfoPrefix info = default;
+        uint len = (uint)sizeof(BpfMapInfoPrefix);
+        BpfException.Check(LibBpf.bpf_obj_get_info_by_fd(Fd.Fd, &info, &len), $"info of map {Name}");
+        return info.MaxEntries;
+    }
+
     public static int KeySize => Unsafe.SizeOf<TKey>();
 
     public static int ValueSize => Unsafe.SizeOf<TValue>();

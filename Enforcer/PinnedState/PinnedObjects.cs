@@ -38,7 +38,7 @@ internal sealed class PinnedObjects : IDisposable
 
     public BpfFd Map(string name) => _maps[name];
 
-    public static PinnedObjects OpenOrCreate(string root, string objectPath, uint conntrackEntries)
+    public static PinnedObjects OpenOrCreate(string root, string objectPath, uint conntrackEntries, uint ruleNameEntries = Rules.RuleIdRegistry.DefaultMapEntries)
     {
         Directory.CreateDirectory(Path.Combine(root, "maps"));
         Directory.CreateDirectory(Path.Combine(root, "progs"));
@@ -49,7 +49,7 @@ internal sealed class PinnedObjects : IDisposable
                        MapNames.All.All(n => File.Exists(Path.Combine(root, "maps", n)));
         if (!adopted)
         {
-            Load(root, objectPath, conntrackEntries, ingPin, egrPin);
+            Load(root, objectPath, conntrackEntries, ruleNameEntries, ingPin, egrPin);
         }
 
         Dictionary<string, BpfFd> maps = new(StringComparer.Ordinal);
@@ -79,7 +79,7 @@ internal sealed class PinnedObjects : IDisposable
         return fd < 0 ? throw new BpfException($"open of pin {pin}", -fd) : new BpfFd(fd);
     }
 
-    private static void Load(string root, string objectPath, uint conntrackEntries, string ingPin, string egrPin)
+    private static void Load(string root, string objectPath, uint conntrackEntries, uint ruleNameEntries, string ingPin, string egrPin)
     {
         if (!File.Exists(objectPath))
         {
@@ -106,6 +106,10 @@ internal sealed class PinnedObjects : IDisposable
                 if (name == MapNames.Conntrack)
                 {
                     BpfException.Check(LibBpf.bpf_map__set_max_entries(map, conntrackEntries), "size of map npa_ct_v1");
+                }
+                else if (name == MapNames.RuleNames)
+                {
+                    BpfException.Check(LibBpf.bpf_map__set_max_entries(map, ruleNameEntries), "size of map npa_rule_names_v1");
                 }
             }
 

@@ -27,6 +27,12 @@ internal static class Policies
     public static PodPolicy Both(AllowRule[] ingress, AllowRule[] egress) =>
         new(new ObjectRef("default", "pod"), [IPAddress.Parse("10.0.0.10")], Isolated(ingress), Isolated(egress));
 
+    /// <summary>Distinct policy number <paramref name="i"/> of a churn: three rules with distinct peers and ports, so each rule owns port entries.</summary>
+    public static PodPolicy Churn(int i) => Ingress(
+        Allow($"10.{i % 250}.0.0/16", Tcp(80), 0, $"ci-{i}"),
+        Allow("172.16.0.0/12", Tcp(443), 1, $"ci-{i}"),
+        Allow("192.168.0.0/16", Udp(53), 2, $"ci-{i}"));
+
     public static PodPolicy Open { get; } =
         new(new ObjectRef("default", "pod"), [IPAddress.Parse("10.0.0.10")], DirectionPolicy.Open, DirectionPolicy.Open);
 }

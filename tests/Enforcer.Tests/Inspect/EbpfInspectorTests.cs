@@ -43,6 +43,7 @@ public sealed class EbpfInspectorTests
 
         Assert.Contains(EbpfInspector.Programs(root.Enforcer), l => l.StartsWith("npa_pod_ingress_v1", StringComparison.Ordinal));
         Assert.Contains(EbpfInspector.Maps(root.Enforcer), l => l.StartsWith("npa_ing_lpm4_v1", StringComparison.Ordinal) && l.TrimEnd().EndsWith(" 1", StringComparison.Ordinal));
+        Assert.Contains(EbpfInspector.Maps(root.Enforcer), l => l.StartsWith($"rule ids: 1 held of {root.Enforcer.RuleIds.Capacity} ", StringComparison.Ordinal));
         Assert.Contains(EbpfInspector.Pods(root.Enforcer), l => l.Contains("shop/cart/u-1", StringComparison.Ordinal) && l.Contains("Enforce", StringComparison.Ordinal));
         Assert.Contains(EbpfInspector.Conntrack(root.Enforcer), l => l.Contains("10.1.0.1:40000", StringComparison.Ordinal) && l.Contains("shop/cart/u-1", StringComparison.Ordinal));
         Assert.Contains(EbpfInspector.Dump(root.Enforcer, pod), l => l.Contains("Tcp 80", StringComparison.Ordinal));

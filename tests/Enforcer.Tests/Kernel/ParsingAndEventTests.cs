@@ -150,7 +150,7 @@ public sealed class ParsingAndEventTests : IDisposable
     [KernelFact]
     public void AnotherProcess_NamesRulesAddedLater_ThroughThePinnedRegistry()
     {
-        using Rules.RuleIdRegistry reader = Rules.RuleIdRegistry.OpenPinned(_root.Path);
+        using Npa.Enforcer.Rules.RuleIdRegistry reader = Npa.Enforcer.Rules.RuleIdRegistry.OpenPinned(_root.Path);
         RuleRef rule = new("shop", "late", Direction.Egress, 3, "10.5.0.0/16");
         uint id = E.RuleIds.GetOrAdd(rule);
         Assert.True(reader.TryGetRule(id, out RuleRef named));
