@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Npa.Enforcer.Native;
 
 namespace Npa.FlowLogs.Tests.Kernel;
 
@@ -7,7 +8,8 @@ namespace Npa.FlowLogs.Tests.Kernel;
 /// A real kernel ring buffer with a producer: the test BPF program flow_event_gen.bpf.c, built with
 /// clang, loaded through libbpf and run with BPF_PROG_TEST_RUN. The ring and its drop counter are
 /// pinned under <see cref="PinDirectory"/> so a reader opens them the way the agent opens the
-/// enforcer's. Shared by the kernel tests and the flow-log throughput benchmark.
+/// enforcer's. Shared by the kernel tests and the flow-log throughput benchmark; it loads through the
+/// enforcer's libbpf bindings.
 /// </summary>
 public sealed unsafe class FlowEventGenerator : IDisposable
 {
@@ -25,7 +27,7 @@ public sealed unsafe class FlowEventGenerator : IDisposable
         PinDirectory = pinDirectory;
         string root = FindRepositoryRoot();
         Compile(Path.Combine(root, "tests/FlowLogs.Tests/Kernel/flow_event_gen.bpf.c"), Path.Combine(root, "bpf/include"), _objectPath);
-        _object = TestLibBpf.bpf_object__open_file(_objectPath, 0);
+        _object = LibBpf.bpf_object__open_file(_objectPath, 0);
         if (_object == 0)
         {
             throw new InvalidOperationException($"bpf_object__open_file({_objectPath}) failed: errno {Marshal.GetLastPInvokeError()}");
@@ -34,15 +36,15 @@ public sealed unsafe class FlowEventGenerator : IDisposable
         try
         {
             nint ring = Map("npa_fl_test_events");
-            Check(TestLibBpf.bpf_map__set_max_entries(ring, ringBytes), $"bpf_map__set_max_entries({ringBytes})");
-            Check(TestLibBpf.bpf_object__load(_object), "bpf_object__load");
-            _emitFd = TestLibBpf.bpf_program__fd(TestLibBpf.bpf_object__find_program_by_name(_object, "npa_fl_test_emit"));
-            _spreadFd = TestLibBpf.bpf_program__fd(TestLibBpf.bpf_object__find_program_by_name(_object, "npa_fl_test_spread"));
-            _templateFd = TestLibBpf.bpf_map__fd(Map("npa_fl_test_template"));
-            _countersFd = TestLibBpf.bpf_map__fd(Map("npa_fl_test_drops"));
+            Check(LibBpf.bpf_map__set_max_entries(ring, ringBytes), $"bpf_map__set_max_entries({ringBytes})");
+            Check(LibBpf.bpf_object__load(_object), "bpf_object__load");
+            _emitFd = LibBpf.bpf_program__fd(LibBpf.bpf_object__find_program_by_name(_object, "npa_fl_test_emit"));
+            _spreadFd = LibBpf.bpf_program__fd(LibBpf.bpf_object__find_program_by_name(_object, "npa_fl_test_spread"));
+            _templateFd = LibBpf.bpf_map__fd(Map("npa_fl_test_template"));
+            _countersFd = LibBpf.bpf_map__fd(Map("npa_fl_test_drops"));
             Directory.CreateDirectory(PinDirectory);
-            Check(TestLibBpf.bpf_obj_pin(TestLibBpf.bpf_map__fd(ring), EventsPin), $"pin {EventsPin}");
-            Check(TestLibBpf.bpf_obj_pin(_countersFd, DropsPin), $"pin {DropsPin}");
+            Check(LibBpf.bpf_obj_pin(LibBpf.bpf_map__fd(ring), EventsPin), $"pin {EventsPin}");
+            Check(LibBpf.bpf_obj_pin(_countersFd, DropsPin), $"pin {DropsPin}");
         }
         catch
         {
@@ -69,10 +71,10 @@ public sealed unsafe class FlowEventGenerator : IDisposable
     /// <summary>Events the generator could not write because the ring was full, summed over CPUs.</summary>
     public long Drops()
     {
-        int cpus = TestLibBpf.libbpf_num_possible_cpus();
+        int cpus = LibBpf.libbpf_num_possible_cpus();
         ulong* values = stackalloc ulong[cpus];
         uint key = DropCounterKey;
-        Check(TestLibBpf.bpf_map_lookup_elem(_countersFd, &key, values), "read the drop counter");
+        Check(LibBpf.bpf_map_lookup_elem(_countersFd, &key, values), "read the drop counter");
         long sum = 0;
         for (int i = 0; i < cpus; i++)
         {
@@ -99,7 +101,7 @@ public sealed unsafe class FlowEventGenerator : IDisposable
 
         if (_object != 0)
         {
-            TestLibBpf.bpf_object__close(_object);
+            LibBpf.bpf_object__close(_object);
         }
 
         File.Delete(_objectPath);
@@ -110,26 +112,26 @@ public sealed unsafe class FlowEventGenerator : IDisposable
         uint key = 0;
         fixed (byte* value = template)
         {
-            Check(TestLibBpf.bpf_map_update_elem(_templateFd, &key, value, 0), "write the event template");
+            Check(LibBpf.bpf_map_update_elem(_templateFd, &key, value, 0), "write the event template");
         }
 
         byte[] packet = new byte[64];
         fixed (byte* data = packet)
         {
-            TestLibBpf.TestRunOpts opts = new()
+            BpfTestRunOpts opts = new()
             {
-                Sz = (nuint)sizeof(TestLibBpf.TestRunOpts),
-                DataIn = (nint)data,
+                Sz = (nuint)sizeof(BpfTestRunOpts),
+                DataIn = data,
                 DataSizeIn = (uint)packet.Length,
                 Repeat = times,
             };
-            Check(TestLibBpf.bpf_prog_test_run_opts(programFd, ref opts), "bpf_prog_test_run_opts");
+            Check(LibBpf.bpf_prog_test_run_opts(programFd, &opts), "bpf_prog_test_run_opts");
         }
     }
 
     private nint Map(string name)
     {
-        nint map = TestLibBpf.bpf_object__find_map_by_name(_object, name);
+        nint map = LibBpf.bpf_object__find_map_by_name(_object, name);
         return map != 0 ? map : throw new InvalidOperationException($"map {name} not found in {_objectPath}");
     }
 
