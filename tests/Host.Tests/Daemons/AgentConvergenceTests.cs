@@ -104,27 +104,7 @@ public class AgentConvergenceTests
 
             for (int step = 0; step < 50; step++)
             {
-                switch (random.Next(12))
-                {
-                    case 0:
-                        server.DropWatches();
-                        break;
-                    case 1:
-                        server.ChangeWhileDisconnected(() =>
-                        {
-                            for (int i = random.Next(1, 4); i > 0; i--)
-                            {
-                                Change();
-                            }
-                        });
-                        break;
-                    case 2:
-                        server.Compact();
-                        break;
-                    default:
-                        Change();
-                        break;
-                }
+                server.Disturb(random, outOf: 12, Change, server.Compact);
 
                 if (random.Next(4) == 0)
                 {

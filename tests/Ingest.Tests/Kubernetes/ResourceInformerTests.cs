@@ -337,27 +337,7 @@ public sealed class ResourceInformerTests(ITestOutputHelper output)
 
         for (int step = 0; step < 60; step++)
         {
-            switch (random.Next(10))
-            {
-                case 0:
-                    server.DropWatches();
-                    break;
-                case 1:
-                    server.ChangeWhileDisconnected(() =>
-                    {
-                        for (int i = random.Next(1, 4); i > 0; i--)
-                        {
-                            Change();
-                        }
-                    });
-                    break;
-                case 2:
-                    server.Bookmark(KubeObjects.Pods);
-                    break;
-                default:
-                    Change();
-                    break;
-            }
+            server.Disturb(random, outOf: 10, Change, () => server.Bookmark(KubeObjects.Pods));
 
             if (random.Next(3) == 0)
             {

@@ -238,6 +238,41 @@ public sealed class FakeApiServer : IAsyncDisposable
     }
 
     /// <summary>
+    /// One step of a random walk a watching client must come through: out of <paramref name="outOf"/>
+    /// equally likely outcomes, one drops every watch, one applies 1-3 <paramref name="change"/>s while
+    /// watchers are cut off and history is compacted (<see cref="ChangeWhileDisconnected"/>), each of
+    /// <paramref name="extras"/> takes one, and the rest make one change.
+    /// </summary>
+    public void Disturb(Random random, int outOf, Action change, params Action[] extras)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        ArgumentNullException.ThrowIfNull(change);
+        int pick = random.Next(outOf);
+        if (pick == 0)
+        {
+            DropWatches();
+        }
+        else if (pick == 1)
+        {
+            ChangeWhileDisconnected(() =>
+            {
+                for (int i = random.Next(1, 4); i > 0; i--)
+                {
+                    change();
+                }
+            });
+        }
+        else if (pick - 2 < extras.Length)
+        {
+            extras[pick - 2]();
+        }
+        else
+        {
+            change();
+        }
+    }
+
+    /// <summary>
     /// Simulates changes made while every watch was disconnected and history was compacted: open
     /// watches are cut, <paramref name="changes"/> are applied without being streamed, and history
     /// is forgotten, so a client resuming from its old resourceVersion gets 410 Gone.
