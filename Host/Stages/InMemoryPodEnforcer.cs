@@ -16,6 +16,10 @@ public sealed class InMemoryPodEnforcer : IPodEnforcer
     private readonly Dictionary<ObjectRef, (IReadOnlyList<string> Veths, EnforcingMode Mode)> ensured = new();
     private readonly HashSet<ObjectRef> adopted = [];
     private readonly List<IReadOnlySet<ObjectRef>> staleSweeps = [];
+    private readonly Queue<PodPolicy> applied = new();
+
+    /// <summary>How many of the latest applies <see cref="Applied"/> keeps.</summary>
+    public const int AppliedKept = 10_000;
 
     public (int Pods, long Entries) Programmed
     {
@@ -30,6 +34,18 @@ public sealed class InMemoryPodEnforcer : IPodEnforcer
 
     /// <summary>Verdict counters a test sets; null by default.</summary>
     public VerdictCounts? Verdicts { get; set; }
+
+    /// <summary>The latest applies in the order they came (at most <see cref="AppliedKept"/>).</summary>
+    public IReadOnlyList<PodPolicy> Applied
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. applied];
+            }
+        }
+    }
 
     /// <summary>A copy of every pod's programmed policy.</summary>
     public IReadOnlyDictionary<ObjectRef, PodPolicy> Policies
@@ -110,6 +126,11 @@ public sealed class InMemoryPodEnforcer : IPodEnforcer
         lock (gate)
         {
             programmed[policy.Pod] = policy;
+            applied.Enqueue(policy);
+            if (applied.Count > AppliedKept)
+            {
+                applied.Dequeue();
+            }
         }
     }
 

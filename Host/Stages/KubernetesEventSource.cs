@@ -15,6 +15,9 @@ public sealed class KubernetesEventSource(string? kubeconfig, SourceScope scope,
         running?.Informers.ToDictionary(i => i.Resource.Kind.ToString(), i => (long)Math.Max(0, i.Counters.Watches - 1)) ??
         new Dictionary<string, long>();
 
+    /// <summary>Every kind the informers watch.</summary>
+    public IReadOnlySet<ResourceKind> FirstListKinds => scope.Kinds;
+
     public async Task RunAsync(ChannelWriter<ClusterEvent> events, Action onSynced, CancellationToken cancellationToken)
     {
         await using RunningSource source = client is null

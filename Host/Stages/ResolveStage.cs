@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npa.Host.Channels;
@@ -14,7 +15,11 @@ namespace Npa.Host.Stages;
 /// Second stage: feeds each accepted event to the resolver and passes on what changed. The journal's
 /// restored set is resolved whole before anything goes on: replayed one object at a time, a pod would
 /// briefly be handed on without the policies that come after it (and its pinned rules opened up).
-/// At the live source's first pod list marker it reports the node's pods to
+/// For the same reason, changes from the live source are held until its first full list of every kind
+/// it watches (<see cref="IClusterEventSource.FirstListKinds"/>) has been seen, or
+/// <see cref="IClusterEventSource.FirstListWait"/> has passed, and then handed on as one batch: a pod
+/// listed before the PolicyEndpoints naming it never replaces the rules a previous agent pinned with
+/// an open state. At the live source's first pod list marker it reports the node's pods to
 /// <see cref="PipelineReadiness.PodsListed"/> (markers replayed from the journal carry no resource
 /// version and do not count).
 /// </summary>
@@ -23,59 +28,150 @@ public sealed class ResolveStage(
     IDesiredPolicyResolver resolver,
     PipelineReadiness readiness,
     NpaMetrics metrics,
-    ILogger<ResolveStage> logger) : BackgroundService
+    ILogger<ResolveStage> logger,
+    IClusterEventSource source,
+    TimeProvider time) : BackgroundService
 {
+    /// <summary>Pods touched by a batch that is not handed on yet (the journal's restored set, or the first lists).</summary>
     private readonly HashSet<ObjectRef> restoring = [];
+    private readonly HashSet<ResourceKind> unlisted = [.. source.FirstListKinds];
+    private readonly long holdStarted = time.GetTimestamp();
+    private readonly string firstListNames = string.Join(", ", source.FirstListKinds.Order());
+    private bool restoreInProgress;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        ChannelReader<AcceptedEvent> accepted = channels.Accepted.Reader;
         try
         {
-            await foreach (AcceptedEvent accepted in channels.Accepted.Reader.ReadAllAsync(stoppingToken))
+            while (true)
             {
-                (string kind, string id) = StageScope.Identify(accepted.Event);
-                using IDisposable? scope = StageScope.Begin(logger, kind, id);
-                PodPolicyChanges changes = PodPolicyChanges.None;
-                try
+                if (unlisted.Count > 0)
                 {
-                    changes = resolver.Apply(accepted.Event);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    metrics.StageErrors.WithLabels("resolve").Inc();
-                    StageLog.ItemFailed(logger, ex, nameof(ResolveStage), kind, id);
-                    if (!accepted.EndsRestore)
+                    TimeSpan left = source.FirstListWait - time.GetElapsedTime(holdStarted);
+                    bool? more = left > TimeSpan.Zero ? await WaitToReadAsync(accepted, left, stoppingToken) : null;
+                    if (more is null)
                     {
-                        continue;
-                    }
-                }
+                        // A kind was not listed in time (a missing CRD, no permission): go on with what we have.
+                        string missing = string.Join(", ", unlisted.Order());
+                        StageLog.FirstListsIncomplete(logger, missing, source.FirstListWait, restoring.Count);
+                        unlisted.Clear();
+                        if (!restoreInProgress)
+                        {
+                            await HandOnAsync(Settled(), time.GetTimestamp(), stoppingToken);
+                        }
 
-                if (accepted.Restored)
-                {
-                    restoring.UnionWith(changes.Changed.Select(p => p.Pod));
-                    restoring.UnionWith(changes.Removed);
-                    if (!accepted.EndsRestore)
-                    {
                         continue;
                     }
 
-                    changes = Settled();
+                    if (more == false)
+                    {
+                        return;
+                    }
+                }
+                else if (!await accepted.WaitToReadAsync(stoppingToken))
+                {
+                    return;
                 }
 
-                if (accepted.Event is SourceSynced { SyncedKind: ResourceKind.Pod, ResourceVersion.Length: > 0 } && !readiness.PodsListed.IsCompleted)
+                while (accepted.TryRead(out AcceptedEvent? e))
                 {
-                    readiness.MarkPodsListed(resolver.Desired.Keys.ToHashSet());
-                }
-
-                if (!changes.IsEmpty)
-                {
-                    await channels.Desired.Writer.WriteAsync(new DesiredChanges(changes, accepted.AcceptedTimestamp), stoppingToken);
+                    await HandleAsync(e, stoppingToken);
                 }
             }
         }
         finally
         {
             channels.Desired.Writer.TryComplete();
+        }
+    }
+
+    private async Task HandleAsync(AcceptedEvent accepted, CancellationToken stoppingToken)
+    {
+        (string kind, string id) = StageScope.Identify(accepted.Event);
+        using IDisposable? scope = StageScope.Begin(logger, kind, id);
+        PodPolicyChanges changes = PodPolicyChanges.None;
+        try
+        {
+            changes = resolver.Apply(accepted.Event);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            metrics.StageErrors.WithLabels("resolve").Inc();
+            StageLog.ItemFailed(logger, ex, nameof(ResolveStage), kind, id);
+            if (!accepted.EndsRestore)
+            {
+                return;
+            }
+        }
+
+        if (accepted.Restored)
+        {
+            Hold(changes);
+            restoreInProgress = !accepted.EndsRestore;
+            if (restoreInProgress)
+            {
+                return;
+            }
+
+            changes = Settled(); // the restored set goes on whole; live changes after it still wait for the first lists
+        }
+        else if (unlisted.Count > 0)
+        {
+            Hold(changes);
+            if (accepted.Event is SourceSynced { ResourceVersion.Length: > 0 } listed)
+            {
+                unlisted.Remove(listed.SyncedKind);
+            }
+
+            if (unlisted.Count > 0)
+            {
+                MarkPodsListed(accepted.Event);
+                return;
+            }
+
+            changes = Settled();
+            StageLog.FirstListsComplete(logger, firstListNames, changes.Changed.Count + changes.Removed.Count);
+        }
+
+        MarkPodsListed(accepted.Event);
+        await HandOnAsync(changes, accepted.AcceptedTimestamp, stoppingToken);
+    }
+
+    private void Hold(PodPolicyChanges changes)
+    {
+        restoring.UnionWith(changes.Changed.Select(p => p.Pod));
+        restoring.UnionWith(changes.Removed);
+    }
+
+    private void MarkPodsListed(ClusterEvent e)
+    {
+        if (e is SourceSynced { SyncedKind: ResourceKind.Pod, ResourceVersion.Length: > 0 } && !readiness.PodsListed.IsCompleted)
+        {
+            readiness.MarkPodsListed(resolver.Desired.Keys.ToHashSet());
+        }
+    }
+
+    private async Task HandOnAsync(PodPolicyChanges changes, long acceptedTimestamp, CancellationToken stoppingToken)
+    {
+        if (!changes.IsEmpty)
+        {
+            await channels.Desired.Writer.WriteAsync(new DesiredChanges(changes, acceptedTimestamp), stoppingToken);
+        }
+    }
+
+    /// <summary>True when an event can be read, false when the channel is complete, null when <paramref name="timeout"/> passed first.</summary>
+    private async Task<bool?> WaitToReadAsync(ChannelReader<AcceptedEvent> reader, TimeSpan timeout, CancellationToken stoppingToken)
+    {
+        using CancellationTokenSource deadline = new(timeout, time);
+        using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, deadline.Token);
+        try
+        {
+            return await reader.WaitToReadAsync(linked.Token);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return null;
         }
     }
 

@@ -38,4 +38,10 @@ internal static partial class StageLog
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Periodic enforcer compare, drift repair and conntrack sweep every {Period}")]
     public static partial void MaintenanceStarted(ILogger logger, TimeSpan period);
+
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "First full lists of every kind ({Kinds}) seen: {Pods} pods handed on together")]
+    public static partial void FirstListsComplete(ILogger logger, string kinds, int pods);
+
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "No first full list of {Missing} after {Waited}: handing on the {Pods} pods resolved so far and following changes as they come")]
+    public static partial void FirstListsIncomplete(ILogger logger, string missing, TimeSpan waited, int pods);
 }

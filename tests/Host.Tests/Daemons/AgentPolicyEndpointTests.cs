@@ -60,4 +60,61 @@ public class AgentPolicyEndpointTests
             Directory.Delete(state, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task PodsListedBeforeThePolicyEndpoints_AreNeverProgrammedOpen_TheFirstListsGoOnTogether()
+    {
+        string state = TestAgent.NewStateDir();
+        try
+        {
+            ScriptedSource source = new(firstListKinds: new HashSet<ResourceKind> { ResourceKind.Pod, ResourceKind.PolicyEndpoint });
+            await using TestAgent agent = await TestAgent.StartAsync(state, source, policySource: PolicySource.PolicyEndpoints);
+            PodInfo web1 = Local("web-1", "192.168.1.10");
+            EndpointInfo fromApi = new("192.168.2.10", [], [new EndpointPort(Protocol.Tcp, 8080, null)]);
+
+            // A fresh agent over rules a previous one pinned: the pod list comes in first...
+            await source.SendAsync(new PodUpserted(web1, "1"), new SourceSynced(ResourceKind.Pod, "1", 1, 0, false));
+            await Task.Delay(300); // (gives a wrong order every chance to show)
+            Assert.Empty(agent.Enforcer.Applied);
+
+            // ...the PolicyEndpoints naming it after.
+            await source.SendAsync(
+                new PolicyEndpointUpserted(Chunk("allow-api-to-web-aaaaa", [web1], [fromApi]), "2"),
+                new SourceSynced(ResourceKind.PolicyEndpoint, "2", 1, 0, false));
+
+            Assert.True(await TestAgent.EventuallyAsync(() => agent.Enforcer.Policies.ContainsKey(web1.Ref)), "web-1 was never programmed");
+            PodPolicy first = agent.Enforcer.Applied.First(p => p.Pod == web1.Ref);
+            Assert.True(first.Ingress.Isolated, "web-1 was programmed open before its PolicyEndpoint was seen");
+        }
+        finally
+        {
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task AKindThatIsNeverListed_DelaysNothingBeyondTheWait()
+    {
+        string state = TestAgent.NewStateDir();
+        try
+        {
+            ScriptedSource source = new(new HashSet<ResourceKind> { ResourceKind.Pod, ResourceKind.PolicyEndpoint }, firstListWait: TimeSpan.FromMilliseconds(500));
+            await using TestAgent agent = await TestAgent.StartAsync(state, source, policySource: PolicySource.PolicyEndpoints);
+            PodInfo web1 = Local("web-1", "192.168.1.10");
+
+            // PolicyEndpoints are never listed (say the CRD is missing): after the wait the pods go on.
+            await source.SendAsync(new PodUpserted(web1, "1"), new SourceSynced(ResourceKind.Pod, "1", 1, 0, false));
+
+            Assert.True(await TestAgent.EventuallyAsync(() => agent.Enforcer.Policies.ContainsKey(web1.Ref)),
+                "the agent kept waiting for a kind that never listed");
+            PodInfo web2 = Local("web-2", "192.168.1.11");
+            await source.SendAsync(new PodUpserted(web2, "2"));
+            Assert.True(await TestAgent.EventuallyAsync(() => agent.Enforcer.Policies.ContainsKey(web2.Ref)),
+                "changes after the wait were held");
+        }
+        finally
+        {
+            Directory.Delete(state, recursive: true);
+        }
+    }
 }

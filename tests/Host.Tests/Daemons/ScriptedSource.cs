@@ -5,8 +5,13 @@ using Npa.Resolver.Events;
 namespace Npa.Host.Tests.Daemons;
 
 /// <summary>An event source a test drives: it forwards what the test writes and reports "synced" when told.</summary>
-internal sealed class ScriptedSource : IClusterEventSource
+internal sealed class ScriptedSource(IReadOnlySet<ResourceKind>? firstListKinds = null, TimeSpan? firstListWait = null) : IClusterEventSource
 {
+    /// <summary>None unless the test names kinds: then the agent holds changes until their SourceSynced markers.</summary>
+    public IReadOnlySet<ResourceKind> FirstListKinds { get; } = firstListKinds ?? new HashSet<ResourceKind>();
+
+    public TimeSpan FirstListWait { get; } = firstListWait ?? TimeSpan.FromSeconds(30);
+
     private readonly Channel<ClusterEvent> script = Channel.CreateUnbounded<ClusterEvent>();
     private readonly TaskCompletionSource<Action> started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

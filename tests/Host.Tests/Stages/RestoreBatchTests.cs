@@ -25,7 +25,7 @@ public class RestoreBatchTests
 
         PipelineChannels channels = new();
         ClusterEventResolver resolver = new("node-a");
-        ResolveStage stage = new(channels, resolver, new PipelineReadiness(), new NpaMetrics(), NullLogger<ResolveStage>.Instance);
+        ResolveStage stage = new(channels, resolver, new PipelineReadiness(), new NpaMetrics(), NullLogger<ResolveStage>.Instance, new Daemons.ScriptedSource(), TimeProvider.System);
         await stage.StartAsync(CancellationToken.None);
         for (int i = 0; i < events.Length; i++)
         {

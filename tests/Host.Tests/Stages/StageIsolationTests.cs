@@ -32,7 +32,7 @@ public class StageIsolationTests
     {
         PipelineChannels channels = new();
         NpaMetrics metrics = new();
-        ResolveStage stage = new(channels, new PoisonedResolver("web-2"), new Npa.Host.Health.PipelineReadiness(), metrics, NullLogger<ResolveStage>.Instance);
+        ResolveStage stage = new(channels, new PoisonedResolver("web-2"), new Npa.Host.Health.PipelineReadiness(), metrics, NullLogger<ResolveStage>.Instance, new Daemons.ScriptedSource(), TimeProvider.System);
         await stage.StartAsync(CancellationToken.None);
 
         foreach (ClusterEvent e in AgentSamples.Events())
