@@ -17,7 +17,7 @@ public sealed class CloudWatchShipperTests : IAsyncLifetime
     private const string Group = "/aws/eks/test-cluster/cluster";
     private const string Stream = "network-policy-agent-flows-node-a";
     private const string Node = "node-a";
-    private static readonly RuleRef AllowWeb = new("db", "allow-web", Direction.Ingress, 0, "app=web");
+    private static readonly RuleRef AllowWeb = SampleFlows.AllowWeb;
     private FakeCloudWatchLogsServer _server = null!;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly FlowLogCounters _counters = new();
@@ -59,23 +59,7 @@ public sealed class CloudWatchShipperTests : IAsyncLifetime
     }
 
     /// <summary>A flow from web to the database that only <paramref name="sourcePort"/> tells apart: such flows fold.</summary>
-    private static FlowRecord SameKeyFlow(ushort sourcePort, DateTime at) => new()
-    {
-        Timestamp = at,
-        Source = FlowAddress.Parse("10.0.0.1"),
-        Destination = FlowAddress.Parse("10.0.0.2"),
-        SourcePort = sourcePort,
-        DestinationPort = 5432,
-        Protocol = (byte)Protocol.Tcp,
-        Verdict = FlowVerdict.Allow,
-        Direction = Direction.Ingress,
-        SourceNamespace = "shop",
-        SourcePod = "web-7d9f8c6b5-x2k4p",
-        DestinationNamespace = "db",
-        DestinationPod = "pg-0",
-        Rule = AllowWeb,
-        Count = 1,
-    };
+    private static FlowRecord SameKeyFlow(ushort sourcePort, DateTime at) => SampleFlows.WebToDatabase(sourcePort, at);
 
     /// <summary>A flow from its own source address (from <paramref name="seq"/>): no two such flows fold.</summary>
     private static FlowRecord DistinctFlow(int seq, DateTime at) =>

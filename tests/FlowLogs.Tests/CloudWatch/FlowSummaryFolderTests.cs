@@ -12,26 +12,10 @@ namespace Npa.FlowLogs.Tests.CloudWatch;
 public class FlowSummaryFolderTests
 {
     private static readonly DateTime T0 = new(2026, 11, 25, 14, 0, 0, DateTimeKind.Utc);
-    private static readonly RuleRef AllowWeb = new("db", "allow-web", Direction.Ingress, 0, "app=web");
+    private static readonly RuleRef AllowWeb = SampleFlows.AllowWeb;
     private readonly FlowLogFormatter _formatter = new("ip-10-0-1-5");
 
-    private static FlowRecord Flow(ushort sourcePort, int millis = 0, int count = 1) => new()
-    {
-        Timestamp = T0.AddMilliseconds(millis),
-        Source = FlowAddress.Parse("10.0.0.1"),
-        Destination = FlowAddress.Parse("10.0.0.2"),
-        SourcePort = sourcePort,
-        DestinationPort = 5432,
-        Protocol = (byte)Protocol.Tcp,
-        Verdict = FlowVerdict.Allow,
-        Direction = Direction.Ingress,
-        SourceNamespace = "shop",
-        SourcePod = "web-7d9f8c6b5-x2k4p",
-        DestinationNamespace = "db",
-        DestinationPod = "pg-0",
-        Rule = AllowWeb,
-        Count = count,
-    };
+    private static FlowRecord Flow(ushort sourcePort, int millis = 0, int count = 1) => SampleFlows.WebToDatabase(sourcePort, T0.AddMilliseconds(millis), count);
 
     private QueuedFlow Queued(in FlowRecord record)
     {
