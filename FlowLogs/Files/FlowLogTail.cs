@@ -5,24 +5,20 @@ namespace Npa.FlowLogs.Files;
 
 /// <summary>
 /// Reads the flow log as a person wants it: rotated files oldest first, then the current file, and with
-/// follow, new lines as they are written, across rotations. Rotation is detected through the open
-/// handle's current name (/proc/self/fd): once the current file was renamed away, the rest of it is
-/// read and the new current file opened, so no line is missed or read twice.
+/// follow, new lines as they are written, across rotations. Files are told apart by identity (device
+/// and inode, as Fluent Bit's tail input does), not by name: the open file has been rotated once the
+/// current name stands for another file; the rest of it is read, then any file rotated meanwhile, then
+/// the new current file, so no line is missed or read twice.
 /// </summary>
-public static class FlowLogTail
+public static partial class FlowLogTail
 {
     public static async IAsyncEnumerable<string> ReadLinesAsync(
         FlowLogFileSet files, bool follow, TimeSpan pollInterval, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        HashSet<string> done = new(StringComparer.Ordinal);
-        foreach (string backup in files.Backups())
+        HashSet<FileIdentity> done = [];
+        foreach (string line in ReadBackupsNotDone(files, done, except: null))
         {
-            foreach (string line in ReadWhole(backup))
-            {
-                yield return line;
-            }
-
-            done.Add(backup);
+            yield return line;
         }
 
         if (!follow)
@@ -39,37 +35,45 @@ public static class FlowLogTail
         }
 
         FileStream? current = null;
+        FileIdentity currentId = default;
         StringBuilder pending = new();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                if (current is null && TryOpenShared(files.CurrentPath) is { } opened)
+                if (current is null)
                 {
-                    // (The file may be renamed away between the writer's rename and its next create: then it is simply not there yet.)
-                    current = opened;
-                    pending.Clear();
-
-                    // Files rotated away while no handle was held: read them first (not the one just opened).
-                    string? self = CurrentName(current);
-                    foreach (string backup in files.Backups())
+                    // Files rotated while no handle was held come first.
+                    foreach (string line in ReadBackupsNotDone(files, done, except: null))
                     {
-                        if (!done.Contains(backup) && backup != self)
-                        {
-                            foreach (string line in ReadWhole(backup))
-                            {
-                                yield return line;
-                            }
+                        yield return line;
+                    }
 
-                            done.Add(backup);
+                    // (Between a rotation's rename and the new file's creation the current file is simply not there yet.)
+                    FileStream? opened = TryOpenShared(files.CurrentPath);
+                    FileIdentity? id = opened is null ? null : FileIdentity.Of(opened);
+                    if (opened is not null && id is { } identity)
+                    {
+                        current = opened;
+                        currentId = identity;
+                        pending.Clear();
+
+                        // Rotated between that listing and the open: older than the file just opened. The file
+                        // just opened may itself have been rotated since; it is read through its handle.
+                        foreach (string line in ReadBackupsNotDone(files, done, except: currentId))
+                        {
+                            yield return line;
                         }
+                    }
+                    else
+                    {
+                        opened?.Dispose();
                     }
                 }
 
                 if (current is not null)
                 {
-                    string? name = CurrentName(current);
-                    bool rotated = name is not null ? name != Path.GetFullPath(files.CurrentPath) : !StillLooksCurrent(current, files.CurrentPath);
+                    bool rotated = FileIdentity.Of(files.CurrentPath) != currentId;
                     foreach (string line in ReadAvailable(current, pending, final: rotated))
                     {
                         yield return line;
@@ -77,14 +81,10 @@ public static class FlowLogTail
 
                     if (rotated)
                     {
-                        if (name is not null)
-                        {
-                            done.Add(name);
-                        }
-
+                        done.Add(currentId);
                         await current.DisposeAsync().ConfigureAwait(false);
                         current = null;
-                        continue; // open the new current file at once
+                        continue; // the files after it at once
                     }
                 }
 
@@ -105,6 +105,24 @@ public static class FlowLogTail
                 await current.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Backups not read yet (and not <paramref name="except"/>), oldest first; each is marked read.</summary>
+    private static List<string> ReadBackupsNotDone(FlowLogFileSet files, HashSet<FileIdentity> done, FileIdentity? except)
+    {
+        List<string> lines = [];
+        foreach (string backup in files.Backups())
+        {
+            if (FileIdentity.Of(backup) is not { } id || done.Contains(id) || id == except)
+            {
+                continue; // pruned meanwhile, read already, or the open current file
+            }
+
+            lines.AddRange(ReadWhole(backup));
+            done.Add(id);
+        }
+
+        return lines;
     }
 
     private static List<string> ReadWhole(string path)
@@ -168,24 +186,43 @@ public static class FlowLogTail
         return lines;
     }
 
-    /// <summary>The path the open file has now (it changes when the file is renamed), or null without /proc.</summary>
-    private static string? CurrentName(FileStream stream)
+    /// <summary>A file's device and inode: the same across renames, different for a new file of the same name.</summary>
+    private readonly record struct FileIdentity(ulong Device, ulong Inode)
     {
-        string link = $"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}";
-        try
+        public static FileIdentity? Of(string path)
         {
-            FileSystemInfo? target = File.ResolveLinkTarget(link, returnFinalTarget: false);
-            return target is null ? null : Path.GetFullPath(target.FullName);
+            Span<byte> buffer = stackalloc byte[StatBufferBytes];
+            return Stat(path, buffer) == 0 ? From(buffer) : null;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+
+        public static FileIdentity? Of(FileStream stream)
         {
-            return null;
+            Span<byte> buffer = stackalloc byte[StatBufferBytes];
+            bool added = false;
+            try
+            {
+                stream.SafeFileHandle.DangerousAddRef(ref added);
+                return FStat((int)stream.SafeFileHandle.DangerousGetHandle(), buffer) == 0 ? From(buffer) : null;
+            }
+            finally
+            {
+                if (added)
+                {
+                    stream.SafeFileHandle.DangerousRelease();
+                }
+            }
         }
+
+        // struct stat begins with st_dev then st_ino (8 bytes each) on x86_64 and aarch64 Linux.
+        private static FileIdentity From(ReadOnlySpan<byte> stat) =>
+            new(System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(stat), System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(stat[8..]));
     }
 
-    private static bool StillLooksCurrent(FileStream stream, string path)
-    {
-        FileInfo info = new(path);
-        return info.Exists && info.Length >= stream.Position;
-    }
+    private const int StatBufferBytes = 256; // larger than struct stat on every Linux ABI
+
+    [System.Runtime.InteropServices.LibraryImport("libc.so.6", EntryPoint = "stat", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static partial int Stat(string path, Span<byte> buffer);
+
+    [System.Runtime.InteropServices.LibraryImport("libc.so.6", EntryPoint = "fstat")]
+    private static partial int FStat(int fd, Span<byte> buffer);
 }

@@ -45,13 +45,8 @@ public sealed class FlowLogFormatter
     /// <summary>Appends one line (with its '\n') to <paramref name="output"/> and returns its length in bytes.</summary>
     public int Format(in FlowRecord record, IBufferWriter<byte> output)
     {
-        int bound = FixedPartBound + _nodeJson.Length
-            + StringBound(record.SourceNamespace) + StringBound(record.SourcePod)
-            + StringBound(record.DestinationNamespace) + StringBound(record.DestinationPod);
         byte[]? tail = TailField(record);
-        bound += tail?.Length ?? 0;
-
-        Span<byte> span = output.GetSpan(bound);
+        Span<byte> span = output.GetSpan(LineBound(record, tail));
         int n = Write(record, tail, span);
         output.Advance(n);
         return n;
@@ -60,9 +55,8 @@ public sealed class FlowLogFormatter
     /// <summary>Formats one line into a new string (without the trailing newline); for tools and tests.</summary>
     public string FormatToString(in FlowRecord record)
     {
-        ArrayBufferWriter<byte> buffer = new(1024);
-        int n = Format(record, buffer);
-        return Encoding.UTF8.GetString(buffer.WrittenSpan[..(n - 1)]);
+        FlowRecord r = record;
+        return WithoutNewline(buffer => Format(r, buffer));
     }
 
     /// <summary>
@@ -74,14 +68,8 @@ public sealed class FlowLogFormatter
     public int FormatSummary(in FlowSummary summary, IBufferWriter<byte> output)
     {
         FlowRecord record = summary.Flow;
-        int bound = FixedPartBound + _nodeJson.Length
-            + StringBound(record.SourceNamespace) + StringBound(record.SourcePod)
-            + StringBound(record.DestinationNamespace) + StringBound(record.DestinationPod)
-            + (summary.SourcePorts.Length * 6) + SummaryExtraBound;
         byte[]? tail = TailField(record);
-        bound += tail?.Length ?? 0;
-
-        Span<byte> d = output.GetSpan(bound);
+        Span<byte> d = output.GetSpan(LineBound(record, tail) + (summary.SourcePorts.Length * 6) + SummaryExtraBound);
         int p = WriteHead(summary.FirstSeen, record, d);
         Put(d, ref p, "\",\"Src Ports\":["u8);
         for (int i = 0; i < summary.SourcePorts.Length; i++)
@@ -117,10 +105,23 @@ public sealed class FlowLogFormatter
     /// <summary>Formats one summary line into a new string (without the trailing newline); for tools and tests.</summary>
     public string FormatSummaryToString(in FlowSummary summary)
     {
+        FlowSummary s = summary;
+        return WithoutNewline(buffer => FormatSummary(s, buffer));
+    }
+
+    private static string WithoutNewline(Func<ArrayBufferWriter<byte>, int> format)
+    {
         ArrayBufferWriter<byte> buffer = new(2048);
-        int n = FormatSummary(summary, buffer);
+        int n = format(buffer);
         return Encoding.UTF8.GetString(buffer.WrittenSpan[..(n - 1)]);
     }
+
+    /// <summary>Bytes one line of <paramref name="record"/> can take, at most (names may need escaping).</summary>
+    private int LineBound(in FlowRecord record, byte[]? tail) =>
+        FixedPartBound + _nodeJson.Length
+        + StringBound(record.SourceNamespace) + StringBound(record.SourcePod)
+        + StringBound(record.DestinationNamespace) + StringBound(record.DestinationPod)
+        + (tail?.Length ?? 0);
 
     private int Write(in FlowRecord r, byte[]? tail, Span<byte> d)
     {

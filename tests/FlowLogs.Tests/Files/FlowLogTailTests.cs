@@ -74,4 +74,40 @@ public class FlowLogTailTests
         Assert.True(counters.Rotations >= 20, $"only {counters.Rotations} rotations: the test did not exercise following across them");
         Assert.Equal(Enumerable.Range(0, total).Select(i => $"{{\"seq\":{i},"), seen.Select(l => l[..(l.IndexOf(',') + 1)]));
     }
+
+    [Fact]
+    public async Task Follow_SeveralRotationsBetweenTwoLooks_ReadsEveryFileOnceInOrder()
+    {
+        using TempDirectory dir = new();
+        FlowLogFileSet set = new(dir.Path, "network-policy-agent.log");
+        DateTime stamp = new(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);
+        File.WriteAllText(set.CurrentPath, "{\"seq\":0}\n");
+        using CancellationTokenSource cts = new(TestTimeouts.Default);
+        List<string> seen = [];
+        TaskCompletionSource firstSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The follower looks only every 300 ms, so all the rotations below happen between two looks.
+        Task follow = Task.Run(async () =>
+        {
+            await foreach (string line in FlowLogTail.ReadLinesAsync(set, follow: true, TimeSpan.FromMilliseconds(300), cts.Token))
+            {
+                seen.Add(line);
+                firstSeen.TrySetResult();
+                if (seen.Count == 4)
+                {
+                    break;
+                }
+            }
+        });
+        await firstSeen.Task.WaitAsync(TestTimeouts.Default);
+
+        File.AppendAllText(set.CurrentPath, "{\"seq\":1}\n");
+        File.Move(set.CurrentPath, set.BackupPath(stamp));
+        File.WriteAllText(set.CurrentPath, "{\"seq\":2}\n");
+        File.Move(set.CurrentPath, set.BackupPath(stamp.AddMilliseconds(1)));
+        File.WriteAllText(set.CurrentPath, "{\"seq\":3}\n");
+
+        await follow.WaitAsync(TestTimeouts.Default);
+        Assert.Equal(["{\"seq\":0}", "{\"seq\":1}", "{\"seq\":2}", "{\"seq\":3}"], seen);
+    }
 }
