@@ -10,25 +10,26 @@ using Npa.Tests.Shared;
 
 namespace Npa.Host.Tests.Daemons;
 
-public class ControllerHostTests
+/// <summary>Keeps the PolicyEndpoints last published per policy.</summary>
+internal sealed class RecordingSink : IPolicyEndpointSink
 {
-    private sealed class RecordingSink : IPolicyEndpointSink
+    public ConcurrentDictionary<PolicyReference, IReadOnlyList<PolicyEndpointSpec>> Current { get; } = new();
+
+    public Task ReconcileAsync(PolicyReference policy, string policyUid, IReadOnlyList<PolicyEndpointSpec> desired, CancellationToken cancellationToken)
     {
-        public ConcurrentDictionary<PolicyReference, IReadOnlyList<PolicyEndpointSpec>> Current { get; } = new();
-
-        public Task ReconcileAsync(PolicyReference policy, string policyUid, IReadOnlyList<PolicyEndpointSpec> desired, CancellationToken cancellationToken)
-        {
-            Current[policy] = desired;
-            return Task.CompletedTask;
-        }
-
-        public Task DeleteAllAsync(PolicyReference policy, CancellationToken cancellationToken)
-        {
-            Current.TryRemove(policy, out _);
-            return Task.CompletedTask;
-        }
+        Current[policy] = desired;
+        return Task.CompletedTask;
     }
 
+    public Task DeleteAllAsync(PolicyReference policy, CancellationToken cancellationToken)
+    {
+        Current.TryRemove(policy, out _);
+        return Task.CompletedTask;
+    }
+}
+
+public class ControllerHostTests
+{
     [Fact]
     public async Task Controller_PublishesEachPolicysEndpoints_AndRemovesThemWithThePolicy()
     {
@@ -66,28 +67,19 @@ public class PolicyEndpointPublisherRetryTests
     /// <summary>Refuses the first writes (as an API server answering 422 or 500 would), then records.</summary>
     private sealed class FlakySink(int failures) : IPolicyEndpointSink
     {
+        private readonly RecordingSink _recorded = new();
         private int _calls;
 
-        public ConcurrentDictionary<PolicyReference, IReadOnlyList<PolicyEndpointSpec>> Current { get; } = new();
+        public ConcurrentDictionary<PolicyReference, IReadOnlyList<PolicyEndpointSpec>> Current => _recorded.Current;
 
         public int Calls => Volatile.Read(ref _calls);
 
-        public Task ReconcileAsync(PolicyReference policy, string policyUid, IReadOnlyList<PolicyEndpointSpec> desired, CancellationToken cancellationToken)
-        {
-            if (Interlocked.Increment(ref _calls) <= failures)
-            {
-                throw new InvalidOperationException("the API server refused the write (test)");
-            }
+        public Task ReconcileAsync(PolicyReference policy, string policyUid, IReadOnlyList<PolicyEndpointSpec> desired, CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _calls) <= failures
+                ? throw new InvalidOperationException("the API server refused the write (test)")
+                : _recorded.ReconcileAsync(policy, policyUid, desired, cancellationToken);
 
-            Current[policy] = desired;
-            return Task.CompletedTask;
-        }
-
-        public Task DeleteAllAsync(PolicyReference policy, CancellationToken cancellationToken)
-        {
-            Current.TryRemove(policy, out _);
-            return Task.CompletedTask;
-        }
+        public Task DeleteAllAsync(PolicyReference policy, CancellationToken cancellationToken) => _recorded.DeleteAllAsync(policy, cancellationToken);
     }
 
     [Fact]
