@@ -70,6 +70,14 @@ whichever is set, else "standard". templates/validate.yaml rejects a conflict an
 {{- default "standard" (default $fromEnv $fromAgent) }}
 {{- end }}
 
+{{/*
+Where the agent takes its rules from (--policy-source): nodeAgent.policySource, else "policyendpoints".
+templates/validate.yaml rejects anything but "policyendpoints" and "networkpolicies".
+*/}}
+{{- define "npa.agent.policySource" -}}
+{{- default "policyendpoints" (toString (default "" .Values.nodeAgent.policySource)) }}
+{{- end }}
+
 {{/* The port of a bind address given as 8162, "8162", ":8162" or "0.0.0.0:8162". */}}
 {{- define "npa.port" -}}
 {{- regexFind "[0-9]+$" (toString .) }}

@@ -30,16 +30,29 @@ public sealed record ApiRequest(string Group, string Resource, string Verb, stri
 /// Reads the Role and ClusterRole rules straight from the chart's RBAC templates: Go template lines
 /// (conditions, includes) are dropped and inline expressions replaced, so every rule of every branch
 /// is read (a rule behind <c>if leaderElection.enabled</c> counts for the code that runs when it is on).
+/// The one exception is <c>nodeAgent.policySource</c>: its two modes grant different rules, so a condition
+/// on it is evaluated for the mode asked for and only the matching branch is read.
 /// </summary>
-public static class ChartRbac
+public static partial class ChartRbac
 {
     /// <summary>What <c>{{ .Release.Namespace }}</c> reads as.</summary>
     public const string ReleaseNamespace = "<release-namespace>";
 
-    public static IReadOnlyList<RbacRule> Rules(string templateFile)
+    /// <summary>The chart's default <c>nodeAgent.policySource</c>.</summary>
+    public const string PolicyEndpoints = "policyendpoints";
+
+    /// <summary>The chart's other <c>nodeAgent.policySource</c>: the agent resolves NetworkPolicies itself.</summary>
+    public const string NetworkPolicies = "networkpolicies";
+
+    /// <summary>The rules of <paramref name="templateFile"/> with <c>nodeAgent.policySource</c> set to <paramref name="policySource"/>.</summary>
+    public static IReadOnlyList<RbacRule> Rules(string templateFile, string policySource = PolicyEndpoints)
     {
-        string text = string.Join('\n', File.ReadAllLines(templateFile)
-            .Where(line => !line.TrimStart().StartsWith("{{", StringComparison.Ordinal))
+        if (policySource is not (PolicyEndpoints or NetworkPolicies))
+        {
+            throw new ArgumentException($"policySource '{policySource}' is not a mode of the chart ({PolicyEndpoints} or {NetworkPolicies})", nameof(policySource));
+        }
+
+        string text = string.Join('\n', Branch(File.ReadAllLines(templateFile), policySource, templateFile)
             .Select(line => line.Replace("{{ .Release.Namespace }}", ReleaseNamespace, StringComparison.Ordinal))
             .Select(line => Regex.Replace(line, @"\{\{[^}]*\}\}", "templated")));
         List<RbacRule> rules = [];
@@ -61,6 +74,75 @@ public static class ChartRbac
 
         return rules;
     }
+
+    /// <summary>
+    /// The lines that are not template actions, leaving out the branches a <c>policySource</c> condition
+    /// does not take. Other blocks (if, with, range) are read in every branch.
+    /// </summary>
+    private static IEnumerable<string> Branch(IEnumerable<string> lines, string policySource, string file)
+    {
+        // Per open block: whether it is a policySource condition, whether one of its branches was taken, whether the current one is.
+        Stack<(bool Known, bool Taken, bool Active)> blocks = new();
+        foreach (string line in lines)
+        {
+            if (!line.TrimStart().StartsWith("{{", StringComparison.Ordinal))
+            {
+                if (blocks.All(b => b.Active))
+                {
+                    yield return line;
+                }
+
+                continue;
+            }
+
+            Match action = Action().Match(line.Trim());
+            if (!action.Success)
+            {
+                continue;
+            }
+
+            string keyword = action.Groups["keyword"].Value;
+            string condition = action.Groups["condition"].Value;
+            switch (keyword)
+            {
+                case "if":
+                    bool? value = Evaluate(condition, policySource, file);
+                    blocks.Push(value is bool taken ? (true, taken, taken) : (false, false, true));
+                    break;
+                case "else if" or "else":
+                    (bool known, bool wasTaken, _) = blocks.Count > 0 ? blocks.Pop() : throw new InvalidDataException($"{file}: {{{{ {keyword} }}}} outside a block");
+                    bool now = !known || (!wasTaken && (keyword == "else" || Evaluate(condition, policySource, file) == true));
+                    blocks.Push((known, wasTaken || (known && now), now));
+                    break;
+                case "end":
+                    _ = blocks.Count > 0 ? blocks.Pop() : throw new InvalidDataException($"{file}: {{{{ end }}}} without a block");
+                    break;
+                default: // with, range, define, block
+                    blocks.Push((false, false, true));
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The value of a condition on <c>npa.agent.policySource</c>; null for any other condition.</summary>
+    private static bool? Evaluate(string condition, string policySource, string file)
+    {
+        if (!condition.Contains("policySource", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        Match eq = PolicySourceEquals().Match(condition);
+        return eq.Success
+            ? eq.Groups["mode"].Value == policySource
+            : throw new InvalidDataException($"{file}: condition on policySource not understood (write it as eq (include \"npa.agent.policySource\" .) \"MODE\"): {condition}");
+    }
+
+    [GeneratedRegex(@"^\{\{-?\s*(?<keyword>else if|if|else|end|with|range|define|block)\b\s*(?<condition>.*?)\s*-?\}\}$")]
+    private static partial Regex Action();
+
+    [GeneratedRegex(@"^eq \(include ""npa\.agent\.policySource"" \.\) ""(?<mode>[a-z]+)""$")]
+    private static partial Regex PolicySourceEquals();
 
     private static string[] Strings(JsonNode? node) => node is JsonArray a ? [.. a.Select(x => x!.GetValue<string>())] : [];
 }

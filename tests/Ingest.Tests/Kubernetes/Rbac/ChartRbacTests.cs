@@ -30,6 +30,30 @@ public sealed class ChartRbacTests
     }
 
     [Fact]
+    public async Task AgentRole_WithPolicySourceNetworkPolicies_GrantsExactlyWhatTheStandaloneAgentRequests()
+    {
+        // The agent host picks this scope for --policy-source networkpolicies; checked so the test follows the code.
+        string host = Path.Combine(ChartFiles.Chart, "..", "..", "Host", "Daemons", "AgentHost.cs");
+        Assert.Contains("fromEndpoints ? SourceScope.Agent(options.NodeName) : SourceScope.Standalone", File.ReadAllText(host), StringComparison.Ordinal);
+
+        IReadOnlyList<ApiRequest> requests = await StandaloneAgentRequestsAsync();
+        AssertExact(ChartRbac.Rules(ChartFiles.Template("rbac-agent.yaml"), ChartRbac.NetworkPolicies), requests);
+        Assert.All(requests, r => Assert.Contains(r.Verb, new[] { "list", "watch" }));
+        Assert.DoesNotContain(requests, r => r.Resource == "policyendpoints");
+    }
+
+    [Fact]
+    public void ChartRbac_ReadsOnlyTheBranchOfThePolicySourceAskedFor()
+    {
+        string[] Resources(string mode) =>
+            [.. ChartRbac.Rules(ChartFiles.Template("rbac-agent.yaml"), mode).SelectMany(r => r.Resources).Order(StringComparer.Ordinal)];
+
+        Assert.Equal(["pods", "policyendpoints"], Resources(ChartRbac.PolicyEndpoints));
+        Assert.Equal(["namespaces", "networkpolicies", "pods", "services"], Resources(ChartRbac.NetworkPolicies));
+        Assert.Contains("no-such-mode", Assert.Throws<ArgumentException>(() => Resources("no-such-mode")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ControllerRole_GrantsExactlyWhatTheControllerRequests()
     {
         List<ApiRequest> requests = [.. await ControllerRequestsAsync()];
@@ -129,6 +153,30 @@ public sealed class ChartRbacTests
         }
 
         return [.. Recorded(server, "agent")];
+    }
+
+    /// <summary>
+    /// The agent with --policy-source networkpolicies: every Namespace, Pod, NetworkPolicy and Service of the
+    /// cluster (pods of other nodes included: they are the peers of this node's pods).
+    /// </summary>
+    private static async Task<IReadOnlyList<ApiRequest>> StandaloneAgentRequestsAsync()
+    {
+        const string services = "api/v1/services";
+        await using Server server = await Server.StartAsync();
+        server.Upsert(KubeObjects.Namespaces, KubeObjects.Namespace("shop"));
+        server.Upsert(KubeObjects.Pods, KubeObjects.Pod("shop", "web-1", "192.168.1.1", node: "node-1", hostIp: "10.0.0.1"));
+        server.Upsert(KubeObjects.Pods, KubeObjects.Pod("shop", "web-2", "192.168.2.1", node: "node-2", hostIp: "10.0.0.2"));
+        server.Upsert(KubeObjects.NetworkPolicies, KubeObjects.Policy("shop", "web", 80));
+        await using EventRecorder recorder = new();
+        await using (RunningSource source = KubernetesSource.Start(KubeObjects.Client(server), SourceScope.Standalone, recorder.Channel.Writer, CancellationToken.None, options: Fast, ownsClient: true))
+        {
+            await source.Ready.WaitAsync(TestTimeouts.Default);
+            await ResourceInformerTests.Eventually(
+                () => new[] { KubeObjects.Namespaces, KubeObjects.Pods, KubeObjects.NetworkPolicies, services }.All(c => server.ActiveWatches(c) > 0),
+                "all four watches");
+        }
+
+        return [.. Recorded(server, "agent, policySource networkpolicies")];
     }
 
     /// <summary>The controller: its four informers, the writer creating, patching and deleting, and leader election.</summary>
