@@ -124,9 +124,21 @@ function checkAgent(set, objs, expect) {
   const rules = agentRole?.rules ?? [];
   const verbsFor = (group, resource) =>
     rules.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r) => r.verbs);
-  check(`${set}: agent RBAC list/watch pods`, sameSet(verbsFor("", "pods"), ["list", "watch"]), verbsFor("", "pods"));
-  check(`${set}: agent RBAC get/list/watch policyendpoints, no writes`,
-    sameSet(verbsFor("networking.k8s.aws", "policyendpoints"), ["get", "list", "watch"]));
+  const granted = [...new Set(rules.flatMap((r) => r.resources.map((x) => (r.apiGroups[0] ? `${x}.${r.apiGroups[0]}` : x))))];
+  if (expect.policySource === "networkpolicies") {
+    for (const [group, resource] of [["", "pods"], ["", "namespaces"], ["", "services"], ["networking.k8s.io", "networkpolicies"]]) {
+      check(`${set}: agent RBAC list/watch ${resource} (policySource networkpolicies)`,
+        sameSet(verbsFor(group, resource), ["list", "watch"]), verbsFor(group, resource));
+    }
+    check(`${set}: agent RBAC grants nothing else, PolicyEndpoints included (policySource networkpolicies)`,
+      sameSet(granted, ["pods", "namespaces", "services", "networkpolicies.networking.k8s.io"]), granted);
+  } else {
+    check(`${set}: agent RBAC list/watch pods`, sameSet(verbsFor("", "pods"), ["list", "watch"]), verbsFor("", "pods"));
+    check(`${set}: agent RBAC get/list/watch policyendpoints, no writes`,
+      sameSet(verbsFor("networking.k8s.aws", "policyendpoints"), ["get", "list", "watch"]));
+    check(`${set}: agent RBAC grants nothing else, no NetworkPolicies or Namespaces (policySource policyendpoints)`,
+      sameSet(granted, ["pods", "policyendpoints.networking.k8s.aws"]), granted);
+  }
   check(`${set}: agent RBAC writes nothing`,
     rules.every((r) => r.verbs.every((v) => ["get", "list", "watch"].includes(v))), rules);
   check(`${set}: no RoleBinding for the agent (it reads no ConfigMap)`,
@@ -293,7 +305,7 @@ function checkCommon(set, objs) {
 // ---------------------------------------------------------------------------------------------------------
 const agentDefaults = [
   "--enable-network-policy=true", "--enable-policy-event-logs=false", "--enable-cloudwatch-logs=false",
-  "--enable-ipv6=false", "--metrics-bind-addr=:8162", "--health-probe-bind-addr=:8163",
+  "--enable-ipv6=false", "--policy-source=policyendpoints", "--metrics-bind-addr=:8162", "--health-probe-bind-addr=:8163",
   "--conntrack-cache-cleanup-period=300", "--conntrack-cache-table-size=524288", "--log-level=info",
   "--log-file=/var/log/aws-routed-eni/network-policy-agent.log", "--log-file-max-size=200", "--log-file-max-backups=8",
 ];
@@ -352,6 +364,19 @@ const controllerDefaults = [
     !find(objs, "DaemonSet") && !find(objs, "ClusterRole", "-agent") && !objs.some((o) => o.kind === "Pod"));
   checkController("controller only", objs, { args: controllerDefaults, leaderElection: true });
   checkCrd("controller only", objs);
+}
+{
+  const objs = load("networkpolicies");
+  await checkApiSchemas("networkpolicies", objs);
+  checkCommon("networkpolicies", objs);
+  checkAgent("networkpolicies", objs, {
+    args: agentDefaults.map((a) => a.replace("--policy-source=policyendpoints", "--policy-source=networkpolicies")),
+    mode: "standard", clusterName: "", healthPort: 8163, metricsPort: 8162,
+    logGroup: "/aws/k8s-cluster/cluster", appArmorField: true, policySource: "networkpolicies",
+  });
+  check("networkpolicies: controller.enabled=false leaves no controller Deployment, RBAC, ServiceAccount or lease Role",
+    !find(objs, "Deployment") && !find(objs, "ClusterRole", "-controller") && !find(objs, "ServiceAccount", "-controller")
+      && !objs.some((o) => o.kind === "Role"));
 }
 {
   const objs = load("aws-vpc-cni-values");
