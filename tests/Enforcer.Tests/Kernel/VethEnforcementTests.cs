@@ -63,7 +63,8 @@ public sealed class VethEnforcementTests : IDisposable
         Socket client = Npa.Enforcer.Attach.NetnsThread.Run($"/run/netns/{_net.Pod}", () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
         using (client)
         {
-            using CancellationTokenSource cts = new(TimeSpan.FromSeconds(1));
+            // A dropped SYN-ACK is never let through by a retransmit, so a generous bound only spares a loaded machine.
+            using CancellationTokenSource cts = new(TimeSpan.FromSeconds(5));
             await client.ConnectAsync(new IPEndPoint(NetnsTopology.ClientIp, 7070), cts.Token).AsTask().WaitAsync(TestTimeouts.Default);
             Assert.True(client.Connected, "egress allowed and the SYN-ACK passed the isolated ingress");
         }

@@ -127,9 +127,14 @@ public class ConfigMapGateTests
         server.Forbid("api/v1/configmaps", "get");
         using k8s.Kubernetes client = Npa.Ingest.Tests.Kubernetes.FakeApiServer.KubeObjects.Client(server);
         ConfigMapGate gate = new(client, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System);
-        using CancellationTokenSource stop = new(TimeSpan.FromSeconds(1));
-
-        Exception? ex = await Record.ExceptionAsync(() => gate.WaitUntilEnabledAsync(stop.Token)).WaitAsync(TestTimeouts.Default);
+        using CancellationTokenSource stop = new();
+        Task waiting = gate.WaitUntilEnabledAsync(stop.Token);
+        Assert.True(await TestAgent.EventuallyAsync(() => server.Requests.Any(r => r.Method == "GET" && r.Path.Contains("/configmaps/", StringComparison.Ordinal))),
+            "the gate never asked for the ConfigMap");
+        await Task.Delay(200);
+        Assert.False(waiting.IsFaulted, $"the gate failed on the 403: {waiting.Exception?.InnerException?.Message}");
+        await stop.CancelAsync();
+        Exception? ex = await Record.ExceptionAsync(() => waiting).WaitAsync(TestTimeouts.Default);
 
         // Still waiting (for the next poll) when stopped: the 403 was not thrown out of the gate.
         Assert.IsAssignableFrom<OperationCanceledException>(ex);
