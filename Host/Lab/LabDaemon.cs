@@ -107,7 +107,7 @@ public sealed class LabDaemon : IAsyncDisposable
         Directory.CreateDirectory(FlowLogDirectory);
         try
         {
-            Enforcer = EnforcerFactory(new LabEnforcerContext(NodeNetns, BpfRoot, _options.Strict, FlowLogDirectory));
+            Enforcer = EnforcerFactory(new LabEnforcerContext(NodeNetns, BpfRoot, _options.Strict, FlowLogDirectory) { CloudWatch = _options.CloudWatch });
         }
         catch (Exception e) when (e is not LabException)
         {

@@ -22,18 +22,24 @@ public sealed record FlowLogCloudWatchTarget(string Region, Uri Endpoint, string
     public static FlowLogCloudWatchTarget Resolve(AgentOptions options, Func<string, string?> environment, Func<string?>? instanceRegion = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        return Resolve(options.NodeName, options.ClusterName, options.CloudWatchLogGroup, environment, instanceRegion);
+    }
+
+    /// <summary>The same for a node named <paramref name="nodeName"/> (the lab's node, too).</summary>
+    public static FlowLogCloudWatchTarget Resolve(string nodeName, string? clusterName, string? logGroup, Func<string, string?> environment, Func<string?>? instanceRegion = null)
+    {
         ArgumentNullException.ThrowIfNull(environment);
         string region = NonEmpty(environment("AWS_REGION")) ?? NonEmpty(environment("AWS_DEFAULT_REGION")) ?? NonEmpty(instanceRegion?.Invoke())
             ?? throw new ArgumentException("--enable-cloudwatch-logs needs a region: set AWS_REGION (the chart's `region` value) or AWS_DEFAULT_REGION");
         string? endpoint = NonEmpty(environment("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS")) ?? NonEmpty(environment("AWS_ENDPOINT_URL"));
-        string group = NonEmpty(options.CloudWatchLogGroup) ?? CloudWatchShipperOptions.LogGroupFor(NonEmpty(options.ClusterName), isEks: true);
+        string group = NonEmpty(logGroup) ?? CloudWatchShipperOptions.LogGroupFor(NonEmpty(clusterName), isEks: true);
         return new FlowLogCloudWatchTarget(
             region,
             CloudWatchLogsClient.ResolveEndpoint(region, endpoint),
             group,
-            CloudWatchShipperOptions.LogStreamFor(options.NodeName))
+            CloudWatchShipperOptions.LogStreamFor(nodeName))
         {
-            NodeName = options.NodeName,
+            NodeName = nodeName,
         };
     }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Npa.FlowLogs.CloudWatch;
 using Npa.Host.Lab;
 using Npa.Host.Lab.Kernel;
 using Npa.Host.Lab.Output;
@@ -37,6 +38,8 @@ internal static class LabVerb
         Option<string?> kubeconfig = new("--kubeconfig") { Description = "Kubeconfig file: take Namespaces, Pods (status.podIPs), NetworkPolicies and Services from its API server instead of a folder" };
         Option<bool> strict = new("--strict") { Description = "Strict enforcing mode: pods start denied until their policy is programmed" };
         Option<string?> flowLogDir = new("--flow-log-dir") { Description = "Directory for flow logs (default STATE_DIR/flows)" };
+        Option<bool> cloudWatch = new("--enable-cloudwatch-logs") { Description = "Also ship flow lines to CloudWatch Logs (region from AWS_REGION, endpoint from AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, credentials from the AWS chain)" };
+        Option<string?> clusterName = new("--cluster-name") { Description = "With --enable-cloudwatch-logs: log group /aws/eks/NAME/cluster (default /aws/k8s-cluster/cluster)" };
         Option<bool> detach = new("--detach") { Description = "Run in the background; the pid is written to STATE_DIR/daemon.pid" };
         Option<string> prefix = new("--prefix") { Description = "Prefix of every namespace and pin the lab creates", DefaultValueFactory = _ => "npa" };
         Option<string> stateDir = StateDirOption();
@@ -44,6 +47,8 @@ internal static class LabVerb
         up.Options.Add(kubeconfig);
         up.Options.Add(strict);
         up.Options.Add(flowLogDir);
+        up.Options.Add(cloudWatch);
+        up.Options.Add(clusterName);
         up.Options.Add(detach);
         up.Options.Add(prefix);
         up.Options.Add(stateDir);
@@ -60,6 +65,25 @@ internal static class LabVerb
                 return 1;
             }
 
+            LabCloudWatch? shipTo = null;
+            if (pr.GetValue(cloudWatch))
+            {
+                try
+                {
+                    shipTo = LabCloudWatch.FromEnvironment(pr.GetValue(clusterName), Environment.GetEnvironmentVariable, new DefaultAwsCredentialSource());
+                }
+                catch (ArgumentException e)
+                {
+                    Console.Error.WriteLine($"lab up: {e.Message}");
+                    return 1;
+                }
+            }
+            else if (pr.GetValue(clusterName) is not null)
+            {
+                Console.Error.WriteLine("lab up: --cluster-name only names the CloudWatch log group: add --enable-cloudwatch-logs");
+                return 1;
+            }
+
             if (pr.GetValue(detach))
             {
                 List<string> again = [.. folder is not null ? new[] { "--file", Path.GetFullPath(folder) } : ["--kubeconfig", Path.GetFullPath(config!)], "--prefix", pr.GetValue(prefix)!];
@@ -73,6 +97,15 @@ internal static class LabVerb
                     again.AddRange(["--flow-log-dir", Path.GetFullPath(fl)]);
                 }
 
+                if (shipTo is not null)
+                {
+                    again.Add("--enable-cloudwatch-logs");
+                    if (shipTo.ClusterName is { } name)
+                    {
+                        again.AddRange(["--cluster-name", name]);
+                    }
+                }
+
                 return await DetachAsync(again, state, ct);
             }
 
@@ -82,6 +115,7 @@ internal static class LabVerb
                 Strict = pr.GetValue(strict),
                 FlowLogDirectory = pr.GetValue(flowLogDir) is { } f ? Path.GetFullPath(f) : null,
                 Prefix = pr.GetValue(prefix)!,
+                CloudWatch = shipTo,
             };
             return await RunForegroundAsync(options, ct);
         });

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Npa.Enforcer;
 using Npa.FlowLogs.Aggregation;
+using Npa.FlowLogs.CloudWatch;
 using Npa.FlowLogs.Decoding;
 using Npa.FlowLogs.Enrichment;
 using Npa.FlowLogs.Files;
@@ -30,6 +31,8 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
     private readonly FlowLookupTable _lookups = new();
     private readonly RingBufferReader? _reader;
     private readonly FlowLogFileWriter? _writer;
+    private readonly HttpClient? _http;
+    private readonly CloudWatchShipper? _shipper;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task? _flowLogs;
     private readonly string? _flowLogProblem;
@@ -45,9 +48,16 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
             _reader = new RingBufferReader(
                 new RingBufferReaderOptions { PinPath = Path.Combine(context.BpfRoot, "maps", "npa_events_v1") },
                 new VerdictEventDecoder(MonotonicClock.OffsetToUnixNs(TimeProvider.System)), counters, logger);
+            if (context.CloudWatch is { } cloudWatch)
+            {
+                _http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+                _shipper = cloudWatch.Target(context.NodeNetns).CreateShipper(_http, cloudWatch.Credentials, counters, TimeProvider.System, logger);
+                _shipper.Start();
+            }
+
             FlowLogPipeline pipeline = new(new FlowRecordEnricher(_lookups, new RuleNames(_node), _lookups),
                 new FlowAggregator(new FlowAggregatorOptions { LogAccept = true, Window = TimeSpan.FromSeconds(2) }, TimeProvider.System, counters),
-                new FlowLogFormatter(context.NodeNetns), _writer, null, counters);
+                new FlowLogFormatter(context.NodeNetns), _writer, _shipper, counters);
             _reader.Start();
             _flowLogs = Task.Run(() => pipeline.RunAsync(_reader.Records, _stop.Token));
         }
@@ -58,7 +68,7 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
     }
 
     public string Description => _flowLogProblem is null
-        ? $"eBPF (pins {_context.BpfRoot}; flow logs {_context.FlowLogDirectory})"
+        ? $"eBPF (pins {_context.BpfRoot}; flow logs {_context.FlowLogDirectory}{(_context.CloudWatch?.Target(_context.NodeNetns) is { } cw ? $" and CloudWatch Logs {cw.LogGroup} / {cw.LogStream} at {cw.Endpoint}" : "")})"
         : $"eBPF (pins {_context.BpfRoot}; no flow logs: {_flowLogProblem})";
 
     public bool Enforces => true;
@@ -133,6 +143,7 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
             _reader?.Dispose();
             _flowLogs?.Wait(TimeSpan.FromSeconds(5));
             _writer?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+            _shipper?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10)); // sends what it holds (up to its drain timeout)
         }
         catch (AggregateException)
         {
@@ -146,6 +157,7 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
 
         _node.Dispose();
         NodeEnforcer.DeleteRoot(_context.BpfRoot);
+        _http?.Dispose();
         _stop.Dispose();
     }
 

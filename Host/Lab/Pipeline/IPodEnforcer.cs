@@ -1,3 +1,5 @@
+using Npa.FlowLogs.CloudWatch;
+using Npa.Host.Stages;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
 
@@ -28,7 +30,34 @@ public interface IPodEnforcer : IDisposable
 }
 
 /// <summary>Where an enforcer for a lab's node namespace is created.</summary>
-public sealed record LabEnforcerContext(string NodeNetns, string BpfRoot, bool Strict, string FlowLogDirectory);
+public sealed record LabEnforcerContext(string NodeNetns, string BpfRoot, bool Strict, string FlowLogDirectory)
+{
+    /// <summary>When set, flow lines also go to this CloudWatch Logs stream.</summary>
+    public LabCloudWatch? CloudWatch { get; init; }
+}
+
+/// <summary>
+/// Where a lab ships its flow lines in CloudWatch Logs: the group <c>/aws/eks/&lt;cluster&gt;/cluster</c>
+/// with a cluster name, else <c>/aws/k8s-cluster/cluster</c>; one stream for the lab's node.
+/// </summary>
+public sealed record LabCloudWatch(string Region, Uri Endpoint, string? ClusterName, IAwsCredentialSource Credentials)
+{
+    /// <summary>
+    /// Region from AWS_REGION or AWS_DEFAULT_REGION, endpoint from AWS_ENDPOINT_URL_CLOUDWATCH_LOGS or
+    /// AWS_ENDPOINT_URL (else the regional one), as the agent takes them; throws naming what is missing.
+    /// </summary>
+    public static LabCloudWatch FromEnvironment(string? clusterName, Func<string, string?> environment, IAwsCredentialSource credentials)
+    {
+        FlowLogCloudWatchTarget probe = FlowLogCloudWatchTarget.Resolve("lab", clusterName, logGroup: null, environment);
+        return new LabCloudWatch(probe.Region, probe.Endpoint, clusterName, credentials);
+    }
+
+    public FlowLogCloudWatchTarget Target(string nodeName) =>
+        new(Region, Endpoint, CloudWatchShipperOptions.LogGroupFor(ClusterName, isEks: true), CloudWatchShipperOptions.LogStreamFor(nodeName))
+        {
+            NodeName = nodeName,
+        };
+}
 
 /// <summary>Creates the lab's enforcer.</summary>
 public delegate IPodEnforcer PodEnforcerFactory(LabEnforcerContext context);

@@ -33,9 +33,9 @@ public sealed class LabFixture : IAsyncDisposable
 
     public void Delete(string name) => File.Delete(Path.Combine(Manifests, name));
 
-    public async Task<LabDaemon> StartAsync(ILabPolicyResolver? resolver = null, PodEnforcerFactory? enforcer = null)
+    public async Task<LabDaemon> StartAsync(ILabPolicyResolver? resolver = null, PodEnforcerFactory? enforcer = null, LabCloudWatch? cloudWatch = null)
     {
-        LabOptions options = new(Manifests, StateDirectory) { Prefix = Prefix, RescanInterval = TimeSpan.FromMilliseconds(500) };
+        LabOptions options = new(Manifests, StateDirectory) { Prefix = Prefix, RescanInterval = TimeSpan.FromMilliseconds(500), CloudWatch = cloudWatch };
         Daemon = new LabDaemon(options, LabComposition.ClusterSource(), resolver ?? LabComposition.Resolver(),
             enforcer ?? LabComposition.Enforcer(NullLogger.Instance), NullLogger.Instance);
         await Daemon.StartAsync(CancellationToken.None).WaitAsync(Npa.Tests.Shared.TestTimeouts.Default);

@@ -1,6 +1,10 @@
 using System.Text.Json;
+using Amazon.Runtime;
+using Npa.FlowLogs.CloudWatch;
+using Npa.FlowLogs.Tests.CloudWatch;
 using Npa.Host.Lab;
 using Npa.Host.Lab.Output;
+using Npa.Host.Lab.Pipeline;
 using Npa.Resolver.Model;
 using Npa.Tests.Shared;
 
@@ -74,6 +78,59 @@ public class LabFlowLogTests
         Assert.False(deny.Value.TryGetProperty("Policy", out _), "a deny names the isolating policies, not an allowing one");
         Assert.Equal("10.124.0.3", deny.Value.GetProperty("Src IP").GetString());
         Assert.Equal(80, deny.Value.GetProperty("Dest Port").GetInt32());
+    }
+
+    [NetnsFact]
+    public async Task WithCloudWatch_TheSameLinesReachTheNodesStream()
+    {
+        await using FakeCloudWatchLogsServer server = await FakeCloudWatchLogsServer.StartAsync().WaitAsync(TestTimeouts.Default);
+        LabCloudWatch cloudWatch = LabCloudWatch.FromEnvironment(
+            clusterName: null,
+            name => name switch { "AWS_REGION" => FakeCloudWatchLogsServer.Region, "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS" => server.Endpoint.ToString(), _ => null },
+            new StaticAwsCredentialSource(new ImmutableCredentials(FakeCloudWatchLogsServer.AccessKey, FakeCloudWatchLogsServer.SecretKey, null)));
+        await using LabFixture lab = new();
+        lab.Write("pods.yaml",
+            LabFixture.Pod("x", "a", "10.125.0.1", Tcp80) +
+            LabFixture.Pod("x", "b", "10.125.0.2", Tcp80));
+        lab.Write("policy.yaml", """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata:
+              namespace: x
+              name: deny-b
+            spec:
+              podSelector:
+                matchLabels:
+                  pod: b
+              policyTypes: [Ingress]
+            """);
+        LabDaemon daemon = await lab.StartAsync(cloudWatch: cloudWatch);
+        Assert.Contains("CloudWatch Logs /aws/k8s-cluster/cluster", daemon.Enforcer.Description, StringComparison.Ordinal);
+
+        ConnectivityReport report = await LabProbeRunner.RunAsync(daemon.Pods, [new LabPort(Protocol.Tcp, 80)], CancellationToken.None).WaitAsync(TestTimeouts.Default);
+        Assert.False(report.Probes[0].Matrix["x/a"]["x/b"]);
+
+        // Off EKS: group /aws/k8s-cluster/cluster, one stream for the lab's node, created by the shipper.
+        string stream = $"network-policy-agent-flows-{daemon.NodeNetns}";
+        Assert.True(await Eventually(() => server.Messages("/aws/k8s-cluster/cluster", stream).Any(m => Is(JsonDocument.Parse(m).RootElement, "DENY", "x", "a", "x", "b"))),
+            $"no DENY x/a -> x/b in CloudWatch stream {stream}: {string.Join(" | ", server.Messages("/aws/k8s-cluster/cluster", stream))}");
+        Assert.Empty(server.Violations);
+    }
+
+    private static async Task<bool> Eventually(Func<bool> condition)
+    {
+        using CancellationTokenSource timeout = new(TestTimeouts.Default);
+        while (!condition())
+        {
+            if (timeout.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            await Task.Delay(100, CancellationToken.None);
+        }
+
+        return true;
     }
 
     private static bool Is(JsonElement line, string verdict, string srcNamespace, string srcPod, string destNamespace, string destPod) =>

@@ -140,6 +140,24 @@ public class LabKubernetesTests
         Assert.Contains(message, output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false, "--cluster-name only names the CloudWatch log group")]
+    [InlineData(true, "needs a region: set AWS_REGION")]
+    public async Task UpVerb_CloudWatchFlags_AreCheckedBeforeAnythingIsBuilt(bool enable, string message)
+    {
+        string state = Path.Combine(Path.GetTempPath(), "npk-cw-" + Guid.NewGuid().ToString("N"));
+        List<string> args = ["lab", "up", "-f", Path.GetTempPath(), "--state-dir", state, "--cluster-name", "prod"];
+        if (enable)
+        {
+            args.Add("--enable-cloudwatch-logs");
+        }
+
+        (int code, string output) = await Npa([.. args]);
+        Assert.Equal(1, code);
+        Assert.Contains(message, output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(state), output);
+    }
+
     [NetnsFact]
     public async Task UpVerb_WithAMissingKubeconfig_SaysSo()
     {
@@ -182,6 +200,8 @@ public class LabKubernetesTests
     private static async Task<(int Code, string Output)> Npa(params string[] args)
     {
         ProcessStartInfo psi = new("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.Environment.Remove("AWS_REGION"); // the CloudWatch checks must not depend on the machine's settings
+        psi.Environment.Remove("AWS_DEFAULT_REGION");
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "npa.dll"));
         foreach (string a in args)
         {
