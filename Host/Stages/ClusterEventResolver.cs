@@ -41,14 +41,14 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
         ArgumentNullException.ThrowIfNull(e);
         ResolverEvent? input = e switch
         {
-            Ev.NamespaceUpserted x => new NamespaceUpserted(x.Namespace),
-            Ev.NamespaceDeleted x => new NamespaceDeleted(x.Name),
-            Ev.PodUpserted x => new PodUpserted(x.Pod),
-            Ev.PodDeleted x => new PodDeleted(x.Pod),
-            Ev.PolicyUpserted x => new PolicyUpserted(x.Policy),
-            Ev.PolicyDeleted x => new PolicyDeleted(x.Policy),
-            Ev.ServiceUpserted x => new ServiceUpserted(x.Service),
-            Ev.ServiceDeleted x => new ServiceDeleted(x.Service),
+            Ev.NamespaceUpserted x => new ResolverEvent.NamespaceUpserted(x.Namespace),
+            Ev.NamespaceDeleted x => new ResolverEvent.NamespaceDeleted(x.Name),
+            Ev.PodUpserted x => new ResolverEvent.PodUpserted(x.Pod),
+            Ev.PodDeleted x => new ResolverEvent.PodDeleted(x.Pod),
+            Ev.PolicyUpserted x => new ResolverEvent.PolicyUpserted(x.Policy),
+            Ev.PolicyDeleted x => new ResolverEvent.PolicyDeleted(x.Policy),
+            Ev.ServiceUpserted x => new ResolverEvent.ServiceUpserted(x.Service),
+            Ev.ServiceDeleted x => new ResolverEvent.ServiceDeleted(x.Service),
             _ => null,
         };
         if (input is null)

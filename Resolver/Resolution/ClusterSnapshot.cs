@@ -1,4 +1,5 @@
 using Npa.Resolver.Model;
+using static Npa.Resolver.Resolution.ResolverEvent;
 
 namespace Npa.Resolver.Resolution;
 

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
 using Npa.Resolver.Selection;
+using static Npa.Resolver.Resolution.ResolverEvent;
 
 namespace Npa.Resolver.Resolution;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Npa.Resolver.Model;
 using Npa.Resolver.Resolution;
+using static Npa.Resolver.Resolution.ResolverEvent;
 
 namespace Npa.Benchmarks;
 

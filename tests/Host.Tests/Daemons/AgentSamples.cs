@@ -3,9 +3,6 @@ using Npa.Resolver.Events;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
 using Npa.Resolver.Resolution;
-using NamespaceUpserted = Npa.Resolver.Events.NamespaceUpserted;
-using PodUpserted = Npa.Resolver.Events.PodUpserted;
-using PolicyUpserted = Npa.Resolver.Events.PolicyUpserted;
 
 namespace Npa.Host.Tests.Daemons;
 

@@ -5,7 +5,6 @@ using Npa.Host.Options;
 using Npa.Resolver.Events;
 using Npa.Resolver.Model;
 using Npa.Resolver.Resolution;
-using PolicyDeleted = Npa.Resolver.Events.PolicyDeleted;
 using Npa.Tests.Shared;
 
 namespace Npa.Host.Tests.Daemons;

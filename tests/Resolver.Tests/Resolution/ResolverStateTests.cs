@@ -4,6 +4,7 @@ using Npa.Resolver.Model;
 using Npa.Resolver.Resolution;
 using Npa.Tests.Shared.Oracle;
 using static Npa.Tests.Shared.Builders.Spec;
+using static Npa.Resolver.Resolution.ResolverEvent;
 
 namespace Npa.Resolver.Tests.Resolution;
 
