@@ -34,9 +34,20 @@ internal static class FlowLogThroughputBenchmark
         int events = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 2_000_000;
         string root = args.Length > 1 ? args[1] : Path.GetTempPath();
         string dir = Path.Combine(root, $"npa-flowlogs-bench-{Guid.NewGuid():N}");
+        if (!File.ReadAllText("/proc/mounts").Contains(" /sys/fs/bpf bpf ", StringComparison.Ordinal))
+        {
+            Console.Error.WriteLine("flowlogs-throughput reads a real kernel ring buffer: it needs root, clang and bpffs at /sys/fs/bpf (run scripts/setup.sh)");
+            return 2;
+        }
+
         try
         {
             return Measure(events, dir);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"flowlogs-throughput could not set up its kernel ring buffer (it needs root, clang and bpffs): {e.Message}");
+            return 2;
         }
         finally
         {
