@@ -250,21 +250,42 @@ public sealed class NodeEnforcer : IDisposable
     {
         List<(PodEntry Entry, PodMapChanges Changes, bool ModesChanged)> applied = new();
         Dictionary<uint, LpmPodState> sweep = new();
-        foreach ((PodKey pod, PodPolicy policy) in policies)
+        try
         {
-            PodEntry entry = _pods.GetValueOrDefault(pod) ??
-                throw new InvalidOperationException($"pod {pod} is not known to the enforcer; call EnsurePod first");
-            LpmPodState desired = LpmCompiler.Compile(policy, ApplyingRuleId);
-            entry.Desired = desired;
-            bool onlyWidens = OnlyWidens(entry, policy);
-            entry.Policy = policy;
-            (PodMapChanges changes, bool modesChanged) = WriteLocked(entry, desired);
-            if ((!changes.IsEmpty || modesChanged) && !onlyWidens)
+            foreach ((PodKey pod, PodPolicy policy) in policies)
             {
-                sweep[entry.PodId] = desired;
+                PodEntry entry = _pods.GetValueOrDefault(pod) ??
+                    throw new InvalidOperationException($"pod {pod} is not known to the enforcer; call EnsurePod first");
+                LpmPodState desired = LpmCompiler.Compile(policy, ApplyingRuleId);
+                entry.Desired = desired;
+                bool onlyWidens = OnlyWidens(entry, policy);
+                entry.Policy = policy;
+                (PodMapChanges changes, bool modesChanged) = WriteLocked(entry, desired);
+                if ((!changes.IsEmpty || modesChanged) && !onlyWidens)
+                {
+                    sweep[entry.PodId] = desired;
+                }
+
+                applied.Add((entry, changes, modesChanged));
+            }
+        }
+        catch (Exception) when (sweep.Count > 0)
+        {
+            // Pods written before the failure are programmed with their new policy: their flows it no longer
+            // allows are cut now, since a later apply of the same policy finds nothing to change.
+            try
+            {
+                RevokeConntrack(sweep);
+            }
+            catch (BpfException revokeError)
+            {
+                foreach ((PodEntry entry, _, _) in applied)
+                {
+                    EnforcerLog.ApplyFailed(_logger, revokeError, entry.Key);
+                }
             }
 
-            applied.Add((entry, changes, modesChanged));
+            throw;
         }
 
         Dictionary<uint, int> revoked = sweep.Count == 0 ? new() : RevokeConntrack(sweep);

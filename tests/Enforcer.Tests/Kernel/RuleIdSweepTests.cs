@@ -199,6 +199,27 @@ public sealed class RuleIdSweepTests
     }
 
     [KernelFact]
+    public void BatchFailingOnAFullMap_StillCutsTheFlowsOfThePodsItAlreadyNarrowed()
+    {
+        using TestRoot root = new("r", ruleNameEntries: 8);
+        NodeEnforcer e = root.Enforcer;
+        PodKey other = new("default", "other", "uid-2");
+        e.RegisterUnattached(Pod, TestRun.TestIfIndex, EnforcingMode.Standard);
+        e.RegisterUnattached(other, TestRun.TestIfIndex + 1000, EnforcingMode.Standard);
+        e.Apply(Pod, Ingress(Allow("10.1.0.0/16", Tcp(80)), Allow("10.2.0.0/16", Tcp(80), 1)));
+        bool FromPeer(string peer, int srcPort) => TestRun.Passes(e, Resolver.Model.Direction.Ingress,
+            Packets.Build(System.Net.IPAddress.Parse(peer), System.Net.IPAddress.Parse("10.0.0.10"), Resolver.Model.Protocol.Tcp, srcPort, 80));
+        Assert.True(FromPeer("10.1.0.1", 51000), "the flow is established while its rule is programmed");
+
+        // The batch narrows the first pod (its kept rule keeps its id), then runs out of rule ids on the second pod.
+        PodPolicy narrowed = Ingress(Allow("10.2.0.0/16", Tcp(80), 1));
+        PodPolicy tooMany = Ingress([.. Enumerable.Range(0, 8).Select(i => Allow($"10.{i}.0.0/16", Tcp(80 + i), i, "wide"))]);
+        Assert.Throws<BpfException>(() => e.ApplyAll([new(Pod, narrowed), new(other, tooMany)]));
+
+        Assert.False(FromPeer("10.1.0.1", 51000), "the narrowed pod's flow the batch no longer allows is cut, although a later pod failed");
+    }
+
+    [KernelFact]
     public void PinnedViews_OfAnotherProcess_CannotAllocateOrSweep_ButName()
     {
         using TestRoot root = new("r");
