@@ -48,6 +48,7 @@ public sealed class RuleIdRegistry : IRuleNameLookup, IDisposable
     private HashSet<uint> _unreferenced = new();
     private uint _next = 1;
     private uint _persistedNext;
+    private bool _highWaterStored;
     private int _onDemandSweepAt;
     private long _removedTotal;
     private Func<IReadOnlyCollection<uint>?>? _references;
@@ -73,6 +74,7 @@ public sealed class RuleIdRegistry : IRuleNameLookup, IDisposable
             string text = Text(entry.Value);
             if (entry.Key == HighWaterKey)
             {
+                _highWaterStored = true;
                 if (TryParseHighWater(text, out uint mark))
                 {
                     _persistedNext = mark;
@@ -307,21 +309,34 @@ public sealed class RuleIdRegistry : IRuleNameLookup, IDisposable
         HashSet<uint> live = new(referenced);
         live.UnionWith(_handedOut);
         List<uint> remove = _unreferenced.Where(id => !live.Contains(id) && (_rules.ContainsKey(id) || _unnamed.Contains(id))).ToList();
+        int removed = 0;
+        if (remove.Count > 0 && _map is not null && !_highWaterStored && Occupied > Capacity)
+        {
+            // Pins filled to the last entry by a build that kept none free for the mark. Nothing was ever
+            // deleted from them (deletes follow a stored mark), so the largest id held keeps a reopen above
+            // every id handed out: any other id can go first and make room for the mark.
+            uint largest = _rules.Keys.Concat(_unnamed).Max();
+            int room = remove.FindIndex(id => id != largest);
+            if (room < 0)
+            {
+                remove.Clear();
+            }
+            else
+            {
+                RemoveLocked(remove[room]);
+                remove.RemoveAt(room);
+                removed++;
+            }
+        }
+
         if (remove.Count > 0)
         {
             PersistHighWater();
         }
 
-        int removed = 0;
         foreach (uint id in remove)
         {
-            _map?.Delete(id);
-            if (_rules.Remove(id, out Named named) && _ids.TryGetValue(named.Key, out uint current) && current == id)
-            {
-                _ids.Remove(named.Key);
-            }
-
-            _unnamed.Remove(id);
+            RemoveLocked(id);
             removed++;
         }
 
@@ -341,6 +356,17 @@ public sealed class RuleIdRegistry : IRuleNameLookup, IDisposable
         return new RuleIdSweep(removed, marked.Count, Occupied, Capacity, _next, onDemand);
     }
 
+    private void RemoveLocked(uint id)
+    {
+        _map?.Delete(id);
+        if (_rules.Remove(id, out Named named) && _ids.TryGetValue(named.Key, out uint current) && current == id)
+        {
+            _ids.Remove(named.Key);
+        }
+
+        _unnamed.Remove(id);
+    }
+
     /// <summary>Stores the next id under the reserved key, so a restart never hands out an id removed before it.</summary>
     private void PersistHighWater()
     {
@@ -351,6 +377,7 @@ public sealed class RuleIdRegistry : IRuleNameLookup, IDisposable
 
         _map.Update(HighWaterKey, Native(HighWaterPrefix + _next.ToString(CultureInfo.InvariantCulture)));
         _persistedNext = _next;
+        _highWaterStored = true;
     }
 
     private static bool TryParseHighWater(string text, out uint mark)

@@ -220,6 +220,34 @@ public sealed class RuleIdSweepTests
     }
 
     [KernelFact]
+    public void MapFilledToItsLastEntry_WithoutAHighWaterMark_IsSwept_AndItsIdsAreNotHandedOutAgain()
+    {
+        using TestRoot root = new("r", ruleNameEntries: 8);
+        // Pins left by a build that kept no entry free for the high-water mark: all 8 entries are ids.
+        for (int i = 0; i < 7; i++)
+        {
+            root.Enforcer.RuleIds.GetOrAdd(new RuleRef("old", "p", Resolver.Model.Direction.Ingress, i, "10.0.0.0/8"));
+        }
+
+        using (BpfMap<uint, NpaRuleName> map = new(PinnedObjects.Get(Path.Combine(root.Path, "maps", MapNames.RuleNames)), MapNames.RuleNames))
+        {
+            map.Update(8, default);
+        }
+
+        NodeEnforcer e = root.Reopen();
+        Assert.Equal(8, e.RuleIds.Count);
+        e.SweepRuleIds();
+        RuleIdSweep second = e.SweepRuleIds();
+
+        Assert.Equal(8, second.Removed);
+        Assert.Equal([RuleIdRegistry.HighWaterKey], PinnedKeys(root));
+        Assert.Equal(9u, root.Reopen().RuleIds.NextId);
+        root.Enforcer.RegisterUnattached(Pod, TestRun.TestIfIndex, EnforcingMode.Standard);
+        root.Enforcer.Apply(Pod, Ingress(Allow("10.1.0.0/16", Tcp(80))));
+        Assert.True(RuleIdsOf(root.Enforcer, Pod).Single() > 8);
+    }
+
+    [KernelFact]
     public void PinnedViews_OfAnotherProcess_CannotAllocateOrSweep_ButName()
     {
         using TestRoot root = new("r");
