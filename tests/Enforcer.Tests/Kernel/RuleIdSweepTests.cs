@@ -248,6 +248,28 @@ public sealed class RuleIdSweepTests
     }
 
     [KernelFact]
+    public void LastIdPinned_ExhaustsTheIds_AndTheMarkKeepsThemExhaustedAfterItIsSwept()
+    {
+        using TestRoot root = new("r", ruleNameEntries: 8);
+        RuleRef rule = new("default", "p", Resolver.Model.Direction.Ingress, 0, "10.0.0.0/8");
+        uint id = root.Enforcer.RuleIds.GetOrAdd(rule);
+        using (BpfMap<uint, NpaRuleName> map = new(PinnedObjects.Get(Path.Combine(root.Path, "maps", MapNames.RuleNames)), MapNames.RuleNames))
+        {
+            map.Update(RuleIdRegistry.MaxRuleId, default);
+        }
+
+        NodeEnforcer e = root.Reopen();
+        Assert.Equal(RuleIdRegistry.HighWaterKey, e.RuleIds.NextId);
+        Assert.Equal(id, e.RuleIds.GetOrAdd(rule));
+        Assert.Contains("exhausted", Assert.Throws<BpfException>(() => e.RuleIds.GetOrAdd(rule with { RuleIndex = 1 })).Message);
+
+        Assert.Equal(2, e.SweepRuleIds().Removed + e.SweepRuleIds().Removed + e.SweepRuleIds().Removed);
+        Assert.Equal([RuleIdRegistry.HighWaterKey], PinnedKeys(root));
+        Assert.Equal(RuleIdRegistry.HighWaterKey, root.Reopen().RuleIds.NextId);
+        Assert.Contains("exhausted", Assert.Throws<BpfException>(() => root.Enforcer.RuleIds.GetOrAdd(rule)).Message);
+    }
+
+    [KernelFact]
     public void PinnedViews_OfAnotherProcess_CannotAllocateOrSweep_ButName()
     {
         using TestRoot root = new("r");
