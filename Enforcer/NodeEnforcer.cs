@@ -259,8 +259,9 @@ public sealed class NodeEnforcer : IDisposable
                 LpmPodState desired = LpmCompiler.Compile(policy, ApplyingRuleId);
                 entry.Desired = desired;
                 bool onlyWidens = OnlyWidens(entry, policy);
-                entry.Policy = policy;
                 (PodMapChanges changes, bool modesChanged) = WriteLocked(entry, desired);
+                // Only once written: a retry after a failed write must still compare with the policy before it.
+                entry.Policy = policy;
                 if ((!changes.IsEmpty || modesChanged) && !onlyWidens)
                 {
                     sweep[entry.PodId] = desired;
@@ -596,9 +597,20 @@ public sealed class NodeEnforcer : IDisposable
 
             if (modesChanged)
             {
+                (PodDirectionMode wasIng, PodDirectionMode wasEgr) = (entry.IngressMode, entry.EgressMode);
                 entry.IngressMode = ing;
                 entry.EgressMode = egr;
-                WriteState(entry);
+                try
+                {
+                    WriteState(entry);
+                }
+                catch (BpfException)
+                {
+                    // Not written: the modes in memory stay those in the map, so a retry writes them.
+                    entry.IngressMode = wasIng;
+                    entry.EgressMode = wasEgr;
+                    throw;
+                }
             }
 
             foreach (LpmPeerKey k in changes.Peers.Deletes)

@@ -1,4 +1,7 @@
 using System.Net;
+using Npa.Enforcer.Maps;
+using Npa.Enforcer.Native;
+using Npa.Enforcer.PinnedState;
 using Npa.Enforcer.Tests.Kernel;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
@@ -218,6 +221,34 @@ public sealed class VerdictTests : IDisposable
         Assert.Equal(1, result.ConntrackDeleted);
         Assert.False(In("10.1.0.1", Protocol.Tcp, 80, 51000));
         Assert.True(In("10.2.0.1", Protocol.Tcp, 80, 51001));
+    }
+
+    [KernelFact]
+    public void ApplyFailingPartWay_Retried_CutsTheFlowsItDrops_AndWritesTheModes()
+    {
+        Start();
+        E.Apply(_pod, Ingress(Allow("10.1.0.0/16", Tcp(80)), Allow("10.2.0.0/16", Tcp(80), 1)));
+        Assert.True(In("10.1.0.1", Protocol.Tcp, 80, 53000));
+        PodPolicy narrowed = Both([Allow("10.2.0.0/16", Tcp(80), 1)], []);
+
+        // The pod's state entry cannot be written: it is gone and the pod map is full of other entries.
+        using BpfMap<uint, NpaPodState> states = new(PinnedObjects.Get(Path.Combine(_root.Path, "maps", MapNames.Pods)), MapNames.Pods);
+        Assert.True(states.Delete(TestRun.TestIfIndex));
+        uint filler = 1_000_000;
+        for (long held = states.Keys().Count; held < states.MaxEntries(); held++, filler++)
+        {
+            states.Update(filler, default);
+        }
+
+        Assert.Throws<BpfException>(() => E.Apply(_pod, narrowed));
+        Assert.True(states.Delete(filler - 1));
+        E.Apply(_pod, narrowed);
+
+        Assert.True(states.TryLookup(TestRun.TestIfIndex, out NpaPodState state), "the retry writes the pod's state entry");
+        Assert.Equal((PodDirectionMode.Enforce, PodDirectionMode.Enforce), (state.IngressMode, state.EgressMode));
+        Assert.False(In("10.1.0.1", Protocol.Tcp, 80, 53000), "the established flow the narrowed policy drops is cut");
+        Assert.True(In("10.2.0.1", Protocol.Tcp, 80, 53001));
+        Assert.False(Out("8.8.8.8", Protocol.Udp, 53), "egress is isolated");
     }
 
     [KernelFact]
