@@ -434,23 +434,29 @@ public sealed class NodeEnforcer : IDisposable
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                try
+                // Each job on its own: a compare that keeps failing must not stop rule-id sweeps or conntrack expiry.
+                RunOne(() => Reconcile(), onError);
+                RunOne(() => SweepRuleIds(), onError);
+                if (conntrackIdle is { } idle)
                 {
-                    Reconcile();
-                    SweepRuleIds();
-                    if (conntrackIdle is { } idle)
-                    {
-                        ExpireConntrack(idle);
-                    }
-                }
-                catch (Exception e) when (e is BpfException or IOException)
-                {
-                    onError?.Invoke(e);
+                    RunOne(() => ExpireConntrack(idle), onError);
                 }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+    }
+
+    private static void RunOne(Action job, Action<Exception>? onError)
+    {
+        try
+        {
+            job();
+        }
+        catch (Exception e) when (e is BpfException or IOException)
+        {
+            onError?.Invoke(e);
         }
     }
 
