@@ -191,6 +191,7 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
     private void WriteChunk(LineChunk chunk)
     {
         ReadOnlySpan<byte> remaining = chunk.Written;
+        long writingFrom = -1; // the file's size before the write under way, while one is
         if (_time.GetTimestamp() < _retryAt)
         {
             _counters.AddFileDropsIoError(chunk.Lines);
@@ -221,7 +222,9 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
                 }
 
                 ReadOnlySpan<byte> part = remaining[..take];
+                writingFrom = _size;
                 _stream!.Write(part);
+                writingFrom = -1;
                 _size += take;
                 _counters.AddLinesWritten(part.Count((byte)'\n'));
                 remaining = remaining[take..];
@@ -229,6 +232,16 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.SecurityException)
         {
+            if (writingFrom >= 0)
+            {
+                // A full disk can take the first part of a write: whole lines that landed are written; the
+                // cut line is lost (EnsureOpen ends it before anything else is appended).
+                int landed = (int)Math.Clamp(LengthQuietly() - writingFrom, 0, remaining.Length);
+                int landedLines = remaining[..landed].Count((byte)'\n');
+                _counters.AddLinesWritten(landedLines);
+                remaining = remaining[landed..];
+            }
+
             int lost = remaining.Count((byte)'\n');
             _counters.AddFileDropsIoError(lost);
             _counters.AddFileIoError();
@@ -270,6 +283,31 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
             BufferSize = 0,
         });
         _size = _stream.Length;
+        if (_size > 0 && !EndsWithNewline())
+        {
+            // A line cut short (a full disk): end it, so the next line starts on a line of its own.
+            _stream.Write("\n"u8);
+            _size++;
+        }
+    }
+
+    private bool EndsWithNewline()
+    {
+        using Microsoft.Win32.SafeHandles.SafeFileHandle read = File.OpenHandle(_files.CurrentPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        Span<byte> last = stackalloc byte[1];
+        return RandomAccess.Read(read, last, _size - 1) == 1 && last[0] == (byte)'\n';
+    }
+
+    private long LengthQuietly()
+    {
+        try
+        {
+            return _stream?.Length ?? 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     private void Rotate()

@@ -253,6 +253,38 @@ public class FlowLogFileWriterTests
         Assert.Equal(Enumerable.Range(0, lines), written.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("seq").GetInt32()));
     }
 
+    [MountsTmpfsFact]
+    public async Task DiskFullMidChunk_TheNextLineStaysWholeAndTheCountsMatchTheFile()
+    {
+        using SmallTmpfs disk = new(kib: 16);
+        Microsoft.Extensions.Time.Testing.FakeTimeProvider time = new();
+        FlowLogCounters counters = new();
+        FlowLogFileOptions options = new() { Directory = disk.Path, ChunkBytes = 64 * 1024, RetryAfterError = TimeSpan.FromSeconds(10), BehindWait = TestTimeouts.Default };
+        const int first = 20; // 20 lines of 1000 bytes: the disk (16 KiB) fills in the middle of the one write
+        await using (FlowLogFileWriter writer = new(options, counters, time))
+        {
+            for (int i = 0; i < first; i++)
+            {
+                string head = $"{{\"seq\":{i},\"pad\":\"";
+                writer.WriteLine(Encoding.UTF8.GetBytes(head + new string('x', 1000 - head.Length - 3) + "\"}\n"));
+            }
+
+            writer.Flush();
+            await WaitUntil(() => counters.FileIoErrors == 1);
+
+            disk.Grow(kib: 1024); // room again
+            time.Advance(TimeSpan.FromSeconds(11));
+            writer.WriteLine("{\"seq\":100}\n"u8);
+            writer.Flush();
+        }
+
+        string[] lines = File.ReadAllLines(Path.Combine(disk.Path, options.FileName));
+        Assert.Equal("{\"seq\":100}", lines[^1]); // whole, not glued to what the full disk cut off
+        int parsed = lines.Count(l => l.StartsWith('{') && l.EndsWith('}'));
+        Assert.Equal(counters.LinesWritten, parsed); // what landed whole is counted written, no more, no less
+        Assert.Equal(first + 1, counters.LinesWritten + counters.FileDropsIoError);
+    }
+
     [Fact]
     public void NegativeWait_IsRejectedNamingTheSetting()
     {
