@@ -186,6 +186,14 @@ public sealed unsafe class RingBufferReader : IDisposable
         long nextDropRead = 0;
         while (!_stopping)
         {
+            // Also while the stage is behind: that is when the ring overflows, and the metric must say so then.
+            long now = Stopwatch.GetTimestamp();
+            if (now >= nextDropRead)
+            {
+                ReadRingBufferDrops();
+                nextDropRead = now + (long)(_options.DropCounterInterval.TotalSeconds * Stopwatch.Frequency);
+            }
+
             if (!TryHandOnHeld())
             {
                 // The stage is behind: leave the events in the ring until it makes room.
@@ -203,13 +211,6 @@ public sealed unsafe class RingBufferReader : IDisposable
             {
                 FlowLogsLog.ReaderPollFailed(_logger, _options.PinPath, -rc);
                 break;
-            }
-
-            long now = Stopwatch.GetTimestamp();
-            if (now >= nextDropRead)
-            {
-                ReadRingBufferDrops();
-                nextDropRead = now + (long)(_options.DropCounterInterval.TotalSeconds * Stopwatch.Frequency);
             }
         }
 
