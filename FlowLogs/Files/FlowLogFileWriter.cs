@@ -315,6 +315,14 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
         CloseQuietly();
         DateTime stamp = _time.GetUtcNow().UtcDateTime;
         stamp = new DateTime(stamp.Ticks - (stamp.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
+        IReadOnlyList<string> existing = _files.Backups();
+        if (existing.Count > 0 && _files.StampOf(existing[^1]) is { } newest && newest > _lastStamp)
+        {
+            // Names must sort in write order even if the clock was stepped back since the newest backup
+            // was made (by this run or an earlier one): otherwise pruning would delete the newest lines.
+            _lastStamp = newest;
+        }
+
         if (stamp <= _lastStamp)
         {
             stamp = _lastStamp.AddMilliseconds(1);

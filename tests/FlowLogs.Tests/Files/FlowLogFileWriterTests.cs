@@ -106,6 +106,32 @@ public class FlowLogFileWriterTests
     }
 
     [Fact]
+    public async Task ClockSteppedBackSinceTheLastRun_NewBackupsStillSortAfterTheOldOnes()
+    {
+        using TempDirectory dir = new();
+        DateTime now = new(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);
+        Microsoft.Extensions.Time.Testing.FakeTimeProvider time = new(now);
+        FlowLogCounters counters = new();
+        FlowLogFileOptions options = new() { Directory = dir.Path, MaxFileBytes = 1024, MaxBackups = 1, ChunkBytes = 256, BehindWait = TestTimeouts.Default };
+        FlowLogFileSet set = new(dir.Path, options.FileName);
+        File.WriteAllText(set.BackupPath(now.AddHours(1)), "{\"seq\":-1}\n"); // rotated by a run whose clock was an hour ahead
+
+        await using (FlowLogFileWriter writer = new(options, counters, time))
+        {
+            for (int i = 0; i < 6; i++)
+            {
+                writer.WriteLine(Encoding.UTF8.GetBytes($"{{\"seq\":{i},\"pad\":\"{new string('w', 300)}\"}}\n"));
+                writer.Flush();
+            }
+        }
+
+        // The one backup kept is the newest by content; reading in name order gives write order, nothing lost.
+        List<int> order = [.. set.AllInOrder().SelectMany(File.ReadAllLines).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("seq").GetInt32())];
+        Assert.Equal(1, counters.Rotations);
+        Assert.Equal(Enumerable.Range(0, 6), order);
+    }
+
+    [Fact]
     public async Task Backups_AreBoundedOldestDeletedFirst()
     {
         using TempDirectory dir = new();
