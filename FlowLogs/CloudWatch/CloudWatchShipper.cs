@@ -347,6 +347,14 @@ public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
             FlowLogsLog.CloudWatchBatchDropped(_logger, batch.Count, lines, ex.ErrorType, ex);
             _counters.AddCloudWatchDroppedFailed(lines);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Anything else (an answer that is not the service's JSON, say from a proxy) costs this batch,
+            // counted; it must not end the loop, which would stop shipping for good.
+            long lines = LogEvent.CountLines(batch);
+            FlowLogsLog.CloudWatchBatchDropped(_logger, batch.Count, lines, ex.GetType().Name, ex);
+            _counters.AddCloudWatchDroppedFailed(lines);
+        }
     }
 
     private async Task EnsureStreamAsync(CancellationToken ct)

@@ -280,6 +280,21 @@ public sealed class CloudWatchShipperTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnswerThatIsNotJson_CountsThatBatch_AndShippingCarriesOn()
+    {
+        _server.GarbleNext(1);
+        CloudWatchShipper shipper = Shipper();
+        ProduceDistinct(shipper, 100);
+        await WaitUntil(() => _counters.CloudWatchDelivered + _counters.CloudWatchDropped == 100);
+        ProduceDistinct(shipper, 100);
+        await shipper.StopAsync().WaitAsync(TestTimeouts.Default);
+
+        AssertEveryLineAccountedFor(shipper);
+        Assert.True(_counters.CloudWatchDroppedFailed > 0);
+        Assert.True(_counters.CloudWatchDelivered >= 100);
+    }
+
+    [Fact]
     public async Task ServerErrors_AreRetried()
     {
         _server.FailNext(3); // the first three calls of any kind answer 500
