@@ -293,9 +293,16 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
 
     private bool EndsWithNewline()
     {
-        using Microsoft.Win32.SafeHandles.SafeFileHandle read = File.OpenHandle(_files.CurrentPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        Span<byte> last = stackalloc byte[1];
-        return RandomAccess.Read(read, last, _size - 1) == 1 && last[0] == (byte)'\n';
+        try
+        {
+            using Microsoft.Win32.SafeHandles.SafeFileHandle read = File.OpenHandle(_files.CurrentPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            Span<byte> last = stackalloc byte[1];
+            return RandomAccess.Read(read, last, _size - 1) != 1 || last[0] == (byte)'\n';
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return true; // cannot look: append as before rather than stop writing
+        }
     }
 
     private long LengthQuietly()
