@@ -127,11 +127,12 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
                 return false;
             }
 
+            // Waits in short slices and tries again after each: the channel's wake-up runs on a thread-pool
+            // thread, and a busy pool must not leave this thread waiting out BehindWait and dropping.
             ValueTask<bool> room = _channel.Writer.WaitToWriteAsync();
-            if (!room.IsCompleted && !room.AsTask().Wait(TimeSpan.FromMilliseconds(left)))
+            if (!room.IsCompleted)
             {
-                _writerStuck = true;
-                return false;
+                room.AsTask().Wait(TimeSpan.FromMilliseconds(Math.Min(left, WakeCheckMs)));
             }
 
             if (_channel.Writer.TryWrite(chunk))
@@ -168,9 +169,16 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
         return new LineChunk(_options.ChunkBytes + 2048); // chunks are pooled and reused: at most ChannelCapacity + 2 exist
     }
 
+    /// <summary>How long a blocked end waits before it looks again by itself (a wake-up may be late while the thread pool is busy).</summary>
+    private const int WakeCheckMs = 50;
+
     private void WriteLoop()
     {
         ChannelReader<LineChunk> chunks = _channel.Reader;
+        // The channel's wake-up runs on a thread-pool thread: while the pool is busy this thread would
+        // sleep with chunks waiting, so it also looks by itself every WakeCheckMs. The pending wait is
+        // reused across those looks (each new one would stay registered until a chunk came).
+        Task<bool>? more = null;
         while (true)
         {
             while (chunks.TryRead(out LineChunk? chunk))
@@ -180,11 +188,24 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
                 _spare.Enqueue(chunk);
             }
 
-            ValueTask<bool> more = chunks.WaitToReadAsync();
-            if (!(more.IsCompleted ? more.Result : more.AsTask().GetAwaiter().GetResult()))
+            if (chunks.Completion.IsCompleted)
             {
                 return;
             }
+
+            if (more is null || more.IsCompleted)
+            {
+                ValueTask<bool> wait = chunks.WaitToReadAsync();
+                if (wait.IsCompleted)
+                {
+                    more = null;
+                    continue;
+                }
+
+                more = wait.AsTask();
+            }
+
+            more.Wait(WakeCheckMs);
         }
     }
 
