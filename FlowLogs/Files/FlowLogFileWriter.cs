@@ -199,6 +199,11 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
                 if (wait.IsCompleted)
                 {
                     more = null;
+                    if (!wait.Result)
+                    {
+                        return; // completed and drained
+                    }
+
                     continue;
                 }
 
