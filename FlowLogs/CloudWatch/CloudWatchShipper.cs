@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Amazon.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npa.FlowLogs.Formatting;
@@ -61,8 +62,10 @@ public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         _folder = new FlowSummaryFolder(new FlowLogFormatter(options.NodeName));
         _minRequestGap = TimeSpan.FromSeconds(1 / options.MaxRequestsPerSecond);
-        _setupRetry = BuildRetry("CreateLogStream", static ex => ex is CloudWatchLogsException or HttpRequestException);
-        _putRetry = BuildRetry("PutLogEvents", static ex => ex is CloudWatchLogsException { IsRetryable: true } or CloudWatchLogsException { IsResourceNotFound: true } or HttpRequestException or TaskCanceledException { InnerException: TimeoutException });
+        // Credentials that cannot be resolved yet (the SDK's AmazonClientException: IRSA token not mounted
+        // yet, instance metadata not answering) are retried like the network: shipping starts once they are.
+        _setupRetry = BuildRetry("CreateLogStream", static ex => ex is CloudWatchLogsException or HttpRequestException or AmazonClientException);
+        _putRetry = BuildRetry("PutLogEvents", static ex => ex is CloudWatchLogsException { IsRetryable: true } or CloudWatchLogsException { IsResourceNotFound: true } or HttpRequestException or TaskCanceledException { InnerException: TimeoutException } or AmazonClientException);
     }
 
     /// <summary>Lines and events held in memory: waiting, being folded or being sent (at most the buffer capacity).</summary>
@@ -342,6 +345,14 @@ public sealed class CloudWatchShipper : ICloudWatchLogsSink, IAsyncDisposable
         {
             long lines = LogEvent.CountLines(batch);
             FlowLogsLog.CloudWatchBatchDropped(_logger, batch.Count, lines, ex.ErrorType, ex);
+            _counters.AddCloudWatchDroppedFailed(lines);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Anything else (an answer that is not the service's JSON, say from a proxy) costs this batch,
+            // counted; it must not end the loop, which would stop shipping for good.
+            long lines = LogEvent.CountLines(batch);
+            FlowLogsLog.CloudWatchBatchDropped(_logger, batch.Count, lines, ex.GetType().Name, ex);
             _counters.AddCloudWatchDroppedFailed(lines);
         }
     }

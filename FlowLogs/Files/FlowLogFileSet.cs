@@ -42,9 +42,7 @@ public sealed class FlowLogFileSet
         List<string> backups = [];
         foreach (string path in System.IO.Directory.EnumerateFiles(Directory, $"{Stem}-*{Extension}"))
         {
-            string name = Path.GetFileName(path);
-            string middle = name[(Stem.Length + 1)..^Extension.Length];
-            if (DateTime.TryParseExact(middle, StampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out _))
+            if (StampOf(path) is not null)
             {
                 backups.Add(path);
             }
@@ -52,6 +50,21 @@ public sealed class FlowLogFileSet
 
         backups.Sort(StringComparer.Ordinal);
         return backups;
+    }
+
+    /// <summary>The UTC time in a backup's name; null when <paramref name="path"/> is not a backup of this set.</summary>
+    public DateTime? StampOf(string path)
+    {
+        string name = Path.GetFileName(path);
+        if (name.Length <= Stem.Length + 1 + Extension.Length || !name.StartsWith(Stem + "-", StringComparison.Ordinal) || !name.EndsWith(Extension, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string middle = name[(Stem.Length + 1)..^Extension.Length];
+        return DateTime.TryParseExact(middle, StampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime stamp)
+            ? stamp
+            : null;
     }
 
     /// <summary>Every file in reading order: backups oldest first, then the current file if present.</summary>

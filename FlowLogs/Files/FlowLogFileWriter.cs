@@ -127,11 +127,12 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
                 return false;
             }
 
+            // Waits in short slices and tries again after each: the channel's wake-up runs on a thread-pool
+            // thread, and a busy pool must not leave this thread waiting out BehindWait and dropping.
             ValueTask<bool> room = _channel.Writer.WaitToWriteAsync();
-            if (!room.IsCompleted && !room.AsTask().Wait(TimeSpan.FromMilliseconds(left)))
+            if (!room.IsCompleted)
             {
-                _writerStuck = true;
-                return false;
+                room.AsTask().Wait(TimeSpan.FromMilliseconds(Math.Min(left, WakeCheckMs)));
             }
 
             if (_channel.Writer.TryWrite(chunk))
@@ -168,9 +169,16 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
         return new LineChunk(_options.ChunkBytes + 2048); // chunks are pooled and reused: at most ChannelCapacity + 2 exist
     }
 
+    /// <summary>How long a blocked end waits before it looks again by itself (a wake-up may be late while the thread pool is busy).</summary>
+    private const int WakeCheckMs = 50;
+
     private void WriteLoop()
     {
         ChannelReader<LineChunk> chunks = _channel.Reader;
+        // The channel's wake-up runs on a thread-pool thread: while the pool is busy this thread would
+        // sleep with chunks waiting, so it also looks by itself every WakeCheckMs. The pending wait is
+        // reused across those looks (each new one would stay registered until a chunk came).
+        Task<bool>? more = null;
         while (true)
         {
             while (chunks.TryRead(out LineChunk? chunk))
@@ -180,17 +188,36 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
                 _spare.Enqueue(chunk);
             }
 
-            ValueTask<bool> more = chunks.WaitToReadAsync();
-            if (!(more.IsCompleted ? more.Result : more.AsTask().GetAwaiter().GetResult()))
+            if (chunks.Completion.IsCompleted)
             {
                 return;
             }
+
+            if (more is null || more.IsCompleted)
+            {
+                ValueTask<bool> wait = chunks.WaitToReadAsync();
+                if (wait.IsCompleted)
+                {
+                    more = null;
+                    if (!wait.Result)
+                    {
+                        return; // completed and drained
+                    }
+
+                    continue;
+                }
+
+                more = wait.AsTask();
+            }
+
+            more.Wait(WakeCheckMs);
         }
     }
 
     private void WriteChunk(LineChunk chunk)
     {
         ReadOnlySpan<byte> remaining = chunk.Written;
+        long writingFrom = -1; // the file's size before the write under way, while one is
         if (_time.GetTimestamp() < _retryAt)
         {
             _counters.AddFileDropsIoError(chunk.Lines);
@@ -221,7 +248,9 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
                 }
 
                 ReadOnlySpan<byte> part = remaining[..take];
+                writingFrom = _size;
                 _stream!.Write(part);
+                writingFrom = -1;
                 _size += take;
                 _counters.AddLinesWritten(part.Count((byte)'\n'));
                 remaining = remaining[take..];
@@ -229,6 +258,16 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.SecurityException)
         {
+            if (writingFrom >= 0)
+            {
+                // A full disk can take the first part of a write: whole lines that landed are written; the
+                // cut line is lost (EnsureOpen ends it before anything else is appended).
+                int landed = (int)Math.Clamp(LengthQuietly() - writingFrom, 0, remaining.Length);
+                int landedLines = remaining[..landed].Count((byte)'\n');
+                _counters.AddLinesWritten(landedLines);
+                remaining = remaining[landed..];
+            }
+
             int lost = remaining.Count((byte)'\n');
             _counters.AddFileDropsIoError(lost);
             _counters.AddFileIoError();
@@ -270,6 +309,38 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
             BufferSize = 0,
         });
         _size = _stream.Length;
+        if (_size > 0 && !EndsWithNewline())
+        {
+            // A line cut short (a full disk): end it, so the next line starts on a line of its own.
+            _stream.Write("\n"u8);
+            _size++;
+        }
+    }
+
+    private bool EndsWithNewline()
+    {
+        try
+        {
+            using Microsoft.Win32.SafeHandles.SafeFileHandle read = File.OpenHandle(_files.CurrentPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            Span<byte> last = stackalloc byte[1];
+            return RandomAccess.Read(read, last, _size - 1) != 1 || last[0] == (byte)'\n';
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return true; // cannot look: append as before rather than stop writing
+        }
+    }
+
+    private long LengthQuietly()
+    {
+        try
+        {
+            return _stream?.Length ?? 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     private void Rotate()
@@ -277,6 +348,14 @@ public sealed class FlowLogFileWriter : IAsyncDisposable
         CloseQuietly();
         DateTime stamp = _time.GetUtcNow().UtcDateTime;
         stamp = new DateTime(stamp.Ticks - (stamp.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
+        IReadOnlyList<string> existing = _files.Backups();
+        if (existing.Count > 0 && _files.StampOf(existing[^1]) is { } newest && newest > _lastStamp)
+        {
+            // Names must sort in write order even if the clock was stepped back since the newest backup
+            // was made (by this run or an earlier one): otherwise pruning would delete the newest lines.
+            _lastStamp = newest;
+        }
+
         if (stamp <= _lastStamp)
         {
             stamp = _lastStamp.AddMilliseconds(1);

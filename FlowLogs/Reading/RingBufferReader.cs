@@ -31,6 +31,7 @@ public sealed unsafe class RingBufferReader : IDisposable
     private volatile bool _stopping;
     private FlowRecord _held;
     private bool _holding;
+    private Task<bool>? _room; // the pending wait for room, reused across timeouts (reader thread only)
     private GCHandle _self;
     private nint _ring;
     private int _ringFd = -1;
@@ -186,6 +187,14 @@ public sealed unsafe class RingBufferReader : IDisposable
         long nextDropRead = 0;
         while (!_stopping)
         {
+            // Also while the stage is behind: that is when the ring overflows, and the metric must say so then.
+            long now = Stopwatch.GetTimestamp();
+            if (now >= nextDropRead)
+            {
+                ReadRingBufferDrops();
+                nextDropRead = now + (long)(_options.DropCounterInterval.TotalSeconds * Stopwatch.Frequency);
+            }
+
             if (!TryHandOnHeld())
             {
                 // The stage is behind: leave the events in the ring until it makes room.
@@ -204,13 +213,6 @@ public sealed unsafe class RingBufferReader : IDisposable
                 FlowLogsLog.ReaderPollFailed(_logger, _options.PinPath, -rc);
                 break;
             }
-
-            long now = Stopwatch.GetTimestamp();
-            if (now >= nextDropRead)
-            {
-                ReadRingBufferDrops();
-                nextDropRead = now + (long)(_options.DropCounterInterval.TotalSeconds * Stopwatch.Frequency);
-            }
         }
 
         if (_holding && !TryHandOnHeld())
@@ -222,13 +224,26 @@ public sealed unsafe class RingBufferReader : IDisposable
         _channel.Writer.TryComplete();
     }
 
-    private void WaitForRoom(TimeSpan timeout)
+    /// <summary>
+    /// Waits at most <paramref name="timeout"/> for room in the channel. The channel keeps every wait
+    /// registered until room appears, so one pending wait is kept and waited on again rather than a new
+    /// one registered per timeout (which would grow without bound while the stage is stuck).
+    /// </summary>
+    internal void WaitForRoom(TimeSpan timeout)
     {
-        ValueTask<bool> room = _channel.Writer.WaitToWriteAsync();
-        if (!room.IsCompleted)
+        if (_room is null || _room.IsCompleted)
         {
-            room.AsTask().Wait(timeout);
+            ValueTask<bool> room = _channel.Writer.WaitToWriteAsync();
+            if (room.IsCompleted)
+            {
+                _room = null;
+                return;
+            }
+
+            _room = room.AsTask();
         }
+
+        _room.Wait(timeout);
     }
 
     private void Cleanup()

@@ -34,10 +34,12 @@ public sealed class CloudWatchShipperTests : IAsyncLifetime
         _http.Dispose();
     }
 
-    private CloudWatchShipper Shipper(int buffer = 200_000, TimeSpan? drain = null, bool start = true)
+    private static ImmutableCredentials GoodCredentials => new(FakeCloudWatchLogsServer.AccessKey, FakeCloudWatchLogsServer.SecretKey, null);
+
+    private CloudWatchShipper Shipper(int buffer = 200_000, TimeSpan? drain = null, bool start = true, IAwsCredentialSource? credentials = null)
     {
         CloudWatchLogsClient client = new(_http, _server.Endpoint, FakeCloudWatchLogsServer.Region,
-            new StaticAwsCredentialSource(new ImmutableCredentials(FakeCloudWatchLogsServer.AccessKey, FakeCloudWatchLogsServer.SecretKey, null)));
+            credentials ?? new StaticAwsCredentialSource(GoodCredentials));
         CloudWatchShipper shipper = new(client, new CloudWatchShipperOptions
         {
             LogGroupName = Group,
@@ -250,6 +252,46 @@ public sealed class CloudWatchShipperTests : IAsyncLifetime
         AssertEveryLineAccountedFor(shipper);
         Assert.Equal(1000, _counters.CloudWatchDelivered);
         Assert.True(_counters.CloudWatchRetries >= 4);
+    }
+
+    /// <summary>Fails like the SDK's default chain while no credentials can be resolved yet (IRSA token not mounted, IMDS not answering).</summary>
+    private sealed class CredentialsLateSource(int failures) : IAwsCredentialSource
+    {
+        private int _failures = failures;
+
+        public ValueTask<ImmutableCredentials> GetAsync(CancellationToken cancellationToken) =>
+            Interlocked.Decrement(ref _failures) >= 0
+                ? throw new AmazonClientException("Failed to resolve AWS credentials")
+                : ValueTask.FromResult(GoodCredentials);
+    }
+
+    [Fact]
+    public async Task CredentialsNotResolvableYet_AreRetriedUntilTheyAre_AndShippingCarriesOn()
+    {
+        CloudWatchShipper shipper = Shipper(credentials: new CredentialsLateSource(failures: 3));
+        ProduceDistinct(shipper, 100);
+        await WaitUntil(() => _counters.CloudWatchDelivered == 100);
+        ProduceDistinct(shipper, 100); // the loop is still alive
+        await shipper.StopAsync().WaitAsync(TestTimeouts.Default);
+
+        AssertEveryLineAccountedFor(shipper);
+        Assert.Equal(200, _counters.CloudWatchDelivered);
+        Assert.True(_counters.CloudWatchRetries >= 3);
+    }
+
+    [Fact]
+    public async Task AnswerThatIsNotJson_CountsThatBatch_AndShippingCarriesOn()
+    {
+        _server.GarbleNext(1);
+        CloudWatchShipper shipper = Shipper();
+        ProduceDistinct(shipper, 100);
+        await WaitUntil(() => _counters.CloudWatchDelivered + _counters.CloudWatchDropped == 100);
+        ProduceDistinct(shipper, 100);
+        await shipper.StopAsync().WaitAsync(TestTimeouts.Default);
+
+        AssertEveryLineAccountedFor(shipper);
+        Assert.True(_counters.CloudWatchDroppedFailed > 0);
+        Assert.True(_counters.CloudWatchDelivered >= 100);
     }
 
     [Fact]

@@ -33,6 +33,7 @@ public sealed partial class FakeCloudWatchLogsServer : IAsyncDisposable
     private readonly Dictionary<string, List<string>> _streams = new(StringComparer.Ordinal);
     private int _throttleNext;
     private int _failNext;
+    private int _garbleNext;
     private int _rejectTooOldNext;
 
     private FakeCloudWatchLogsServer(WebApplication app)
@@ -75,6 +76,9 @@ public sealed partial class FakeCloudWatchLogsServer : IAsyncDisposable
     public void ThrottleNext(int calls) => Interlocked.Add(ref _throttleNext, calls);
 
     public void FailNext(int calls) => Interlocked.Add(ref _failNext, calls);
+
+    /// <summary>The next <paramref name="calls"/> PutLogEvents calls get 200 with a body that is not JSON (as from a misbehaving proxy); nothing is stored.</summary>
+    public void GarbleNext(int calls) => Interlocked.Add(ref _garbleNext, calls);
 
     public void RejectTooOldNext(int events) => Interlocked.Exchange(ref _rejectTooOldNext, events);
 
@@ -145,6 +149,13 @@ public sealed partial class FakeCloudWatchLogsServer : IAsyncDisposable
         if (operation == "PutLogEvents" && (Throttling || TryTake(ref _throttleNext)))
         {
             await ErrorAsync(context, 400, "ThrottlingException", "Rate exceeded").ConfigureAwait(false);
+            return;
+        }
+
+        if (operation == "PutLogEvents" && TryTake(ref _garbleNext))
+        {
+            context.Response.StatusCode = 200;
+            await context.Response.WriteAsync("<html>gateway</html>").ConfigureAwait(false);
             return;
         }
 

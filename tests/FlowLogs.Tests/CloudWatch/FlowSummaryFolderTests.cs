@@ -36,6 +36,35 @@ public class FlowSummaryFolderTests
     private static JsonElement Json(LogEvent e) => JsonDocument.Parse(e.Message).RootElement;
 
     [Fact]
+    public void SummaryOfAwkwardFlows_IsOneValidJsonLine_WithLocalTimesWrittenAsUtc()
+    {
+        DateTime local = T0.ToLocalTime();
+        List<string> isolating = [.. Enumerable.Range(0, 40).Select(i => $"ns\"{i}/deny\\all\n{i}")];
+        FlowRecord Odd(ushort port, int millis) => SampleFlows.WebToDatabase(port, local.AddMilliseconds(millis), 1) with
+        {
+            SourcePod = "we\"b\u2028\u0001",
+            DestinationNamespace = "d\\b",
+            Rule = null,
+            Verdict = FlowVerdict.Deny,
+            IsolatingPolicies = isolating,
+        };
+
+        FlowRecord[] flows = [.. Enumerable.Range(0, 100).Select(i => Odd((ushort)(50000 + i), millis: i))];
+        LogEvent summary = Assert.Single(Fold(flows));
+
+        Assert.DoesNotContain((byte)'\n', summary.Message);
+        JsonElement json = Json(summary);
+        Assert.Equal("we\"b\u2028\u0001", json.GetProperty("Src Pod").GetString());
+        Assert.Equal("d\\b", json.GetProperty("Dest Namespace").GetString());
+        Assert.Equal(isolating.Take(FlowLogFormatter.MaxIsolatingPolicies), json.GetProperty("Isolating Policies").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(40 - FlowLogFormatter.MaxIsolatingPolicies, json.GetProperty("Isolating Policies Omitted").GetInt32());
+        Assert.Equal(100 - FlowSummaryFolder.MaxListedPorts, json.GetProperty("Src Ports Omitted").GetInt32());
+        Assert.Equal("2026-11-25T14:00:00.000Z", json.GetProperty("timestamp").GetString());
+        Assert.Equal("2026-11-25T14:00:00.099Z", json.GetProperty("Last Timestamp").GetString());
+        Assert.Equal(LogEvent.UnixMilliseconds(T0), summary.TimestampMs);
+    }
+
+    [Fact]
     public void SameKey_FoldsIntoOneSummary_WithCountsSummedAndFirstAndLastSeen()
     {
         List<LogEvent> events = Fold(out int folded, Flow(40001, millis: 300, count: 2), Flow(40002, millis: 100), Flow(40003, millis: 900, count: 5));

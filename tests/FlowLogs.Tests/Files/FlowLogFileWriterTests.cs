@@ -106,6 +106,32 @@ public class FlowLogFileWriterTests
     }
 
     [Fact]
+    public async Task ClockSteppedBackSinceTheLastRun_NewBackupsStillSortAfterTheOldOnes()
+    {
+        using TempDirectory dir = new();
+        DateTime now = new(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);
+        Microsoft.Extensions.Time.Testing.FakeTimeProvider time = new(now);
+        FlowLogCounters counters = new();
+        FlowLogFileOptions options = new() { Directory = dir.Path, MaxFileBytes = 1024, MaxBackups = 1, ChunkBytes = 256, BehindWait = TestTimeouts.Default };
+        FlowLogFileSet set = new(dir.Path, options.FileName);
+        File.WriteAllText(set.BackupPath(now.AddHours(1)), "{\"seq\":-1}\n"); // rotated by a run whose clock was an hour ahead
+
+        await using (FlowLogFileWriter writer = new(options, counters, time))
+        {
+            for (int i = 0; i < 6; i++)
+            {
+                writer.WriteLine(Encoding.UTF8.GetBytes($"{{\"seq\":{i},\"pad\":\"{new string('w', 300)}\"}}\n"));
+                writer.Flush();
+            }
+        }
+
+        // The one backup kept is the newest by content; reading in name order gives write order, nothing lost.
+        List<int> order = [.. set.AllInOrder().SelectMany(File.ReadAllLines).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("seq").GetInt32())];
+        Assert.Equal(1, counters.Rotations);
+        Assert.Equal(Enumerable.Range(0, 6), order);
+    }
+
+    [Fact]
     public async Task Backups_AreBoundedOldestDeletedFirst()
     {
         using TempDirectory dir = new();
@@ -251,6 +277,38 @@ public class FlowLogFileWriterTests
         Assert.Equal(lines, counters.LinesWritten);
         string[] written = File.ReadAllLines(Path.Combine(dir.Path, options.FileName));
         Assert.Equal(Enumerable.Range(0, lines), written.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("seq").GetInt32()));
+    }
+
+    [MountsTmpfsFact]
+    public async Task DiskFullMidChunk_TheNextLineStaysWholeAndTheCountsMatchTheFile()
+    {
+        using SmallTmpfs disk = new(kib: 16);
+        Microsoft.Extensions.Time.Testing.FakeTimeProvider time = new();
+        FlowLogCounters counters = new();
+        FlowLogFileOptions options = new() { Directory = disk.Path, ChunkBytes = 64 * 1024, RetryAfterError = TimeSpan.FromSeconds(10), BehindWait = TestTimeouts.Default };
+        const int first = 20; // 20 lines of 1000 bytes: the disk (16 KiB) fills in the middle of the one write
+        await using (FlowLogFileWriter writer = new(options, counters, time))
+        {
+            for (int i = 0; i < first; i++)
+            {
+                string head = $"{{\"seq\":{i},\"pad\":\"";
+                writer.WriteLine(Encoding.UTF8.GetBytes(head + new string('x', 1000 - head.Length - 3) + "\"}\n"));
+            }
+
+            writer.Flush();
+            await WaitUntil(() => counters.FileIoErrors == 1);
+
+            disk.Grow(kib: 1024); // room again
+            time.Advance(TimeSpan.FromSeconds(11));
+            writer.WriteLine("{\"seq\":100}\n"u8);
+            writer.Flush();
+        }
+
+        string[] lines = File.ReadAllLines(Path.Combine(disk.Path, options.FileName));
+        Assert.Equal("{\"seq\":100}", lines[^1]); // whole, not glued to what the full disk cut off
+        int parsed = lines.Count(l => l.StartsWith('{') && l.EndsWith('}'));
+        Assert.Equal(counters.LinesWritten, parsed); // what landed whole is counted written, no more, no less
+        Assert.Equal(first + 1, counters.LinesWritten + counters.FileDropsIoError);
     }
 
     [Fact]

@@ -82,6 +82,42 @@ public sealed class RingBufferReaderKernelTests : IDisposable
     }
 
     [RingBufferKernelFact]
+    public async Task StageStuck_TheRingOverflows_AndTheDropCounterIsStillReported()
+    {
+        Load();
+        FlowLogCounters counters = new();
+        using RingBufferReader reader = new(
+            new RingBufferReaderOptions
+            {
+                PinPath = EventsPin, DropCounterPinPath = DropsPin, DropCounterKey = 0, ChannelCapacity = 1,
+                PollTimeout = TimeSpan.FromMilliseconds(20), DropCounterInterval = TimeSpan.FromMilliseconds(20),
+            },
+            new VerdictEventDecoder(0), counters);
+        reader.Start();
+
+        // Nobody reads the records: one fills the channel, the next is held, and the reader leaves the
+        // rest in the 4 KiB ring (56 events), which overflows. That loss must show in the metric now,
+        // while it happens, not once the stage catches up.
+        Emit(VerdictEventBytes.Build(0, "10.0.0.1", "10.0.0.2", 1, 2, 6, 2, 1), 2);
+        using CancellationTokenSource cts = new(TestTimeouts.Default);
+        while (counters.EventsRead < 2)
+        {
+            await Task.Delay(5, cts.Token);
+        }
+
+        Emit(VerdictEventBytes.Build(0, "10.0.0.1", "10.0.0.2", 1, 2, 6, 2, 1), 200);
+        long dropped = _generator!.Drops();
+        Assert.True(dropped > 0, "the test needs the ring to overflow");
+        while (counters.RingBufferDrops < dropped)
+        {
+            await Task.Delay(5, cts.Token);
+        }
+
+        Assert.True(reader.Holding);
+        Assert.Equal(dropped, counters.RingBufferDrops);
+    }
+
+    [RingBufferKernelFact]
     public async Task BurstLargerThanTheChannel_WaitsInTheKernelRing_AndArrivesWholeAndInOrder()
     {
         Load(ringBytes: 1 << 20); // room for ~14,500 events of 64 + 8 bytes
