@@ -16,22 +16,31 @@ public static partial class FlowLogTail
         FlowLogFileSet files, bool follow, TimeSpan pollInterval, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         HashSet<FileIdentity> done = [];
-        foreach (string line in ReadBackupsNotDone(files, done, except: null))
-        {
-            yield return line;
-        }
-
         if (!follow)
         {
-            if (File.Exists(files.CurrentPath))
+            // A snapshot: hold the current file first, so a rotation while the backups are read cannot
+            // leave it out (renamed, it is still this handle, read last).
+            using FileStream? snapshot = TryOpenShared(files.CurrentPath);
+            FileIdentity? snapshotId = snapshot is null ? null : FileIdentity.Of(snapshot);
+            foreach (string line in ReadBackupsNotDone(files, done, except: snapshotId))
             {
-                foreach (string line in ReadWhole(files.CurrentPath))
+                yield return line;
+            }
+
+            if (snapshot is not null)
+            {
+                foreach (string line in ReadAvailable(snapshot, new StringBuilder(), final: true))
                 {
                     yield return line;
                 }
             }
 
             yield break;
+        }
+
+        foreach (string line in ReadBackupsNotDone(files, done, except: null))
+        {
+            yield return line;
         }
 
         FileStream? current = null;

@@ -110,4 +110,28 @@ public class FlowLogTailTests
         await follow.WaitAsync(TestTimeouts.Default);
         Assert.Equal(["{\"seq\":0}", "{\"seq\":1}", "{\"seq\":2}", "{\"seq\":3}"], seen);
     }
+
+    [Fact]
+    public async Task Read_CurrentFileAlsoSeenUnderABackupName_IsReadOnce()
+    {
+        // What a rotation between listing the backups and reading looks like: the file being read as
+        // current is also there under a backup name (here a second hard link to the same file).
+        using TempDirectory dir = new();
+        FlowLogFileSet set = new(dir.Path, "network-policy-agent.log");
+        File.WriteAllText(set.BackupPath(new DateTime(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc)), "{\"seq\":0}\n");
+        File.WriteAllText(set.CurrentPath, "{\"seq\":1}\n");
+        using (System.Diagnostics.Process ln = System.Diagnostics.Process.Start("ln", [set.CurrentPath, set.BackupPath(new DateTime(2026, 11, 25, 12, 0, 1, DateTimeKind.Utc))])!)
+        {
+            await ln.WaitForExitAsync().WaitAsync(TestTimeouts.Default);
+            Assert.Equal(0, ln.ExitCode);
+        }
+
+        List<string> lines = [];
+        await foreach (string line in FlowLogTail.ReadLinesAsync(set, follow: false, TimeSpan.FromMilliseconds(10), CancellationToken.None))
+        {
+            lines.Add(line);
+        }
+
+        Assert.Equal(["{\"seq\":0}", "{\"seq\":1}"], lines);
+    }
 }
