@@ -129,14 +129,8 @@ public sealed class CloudWatchShipperTests : IAsyncLifetime
     /// <summary>PutLogEvents calls the 1 MiB limit needs for the produced lines sent one event each.</summary>
     private long ByteFloor => (long)Math.Ceiling(_lines.Sum(l => (double)Encoding.UTF8.GetByteCount(l) + CloudWatchLimits.PerEventOverheadBytes) / CloudWatchLimits.MaxBatchBytes);
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        using CancellationTokenSource cts = new(TestTimeouts.Default);
-        while (!condition())
-        {
-            await Task.Delay(10, cts.Token);
-        }
-    }
+    private static async Task WaitUntil(Func<bool> condition) =>
+        Assert.True(await Poll.UntilAsync(condition, TimeSpan.FromMilliseconds(10)), $"waited {TestTimeouts.Default} for a condition that never held");
 
     [Fact]
     public async Task DistinctFlows_25000_GoOutLineByLineInValidCallsOfAtMost10000()

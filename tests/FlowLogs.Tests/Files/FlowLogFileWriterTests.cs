@@ -318,12 +318,6 @@ public class FlowLogFileWriterTests
         Assert.Contains("wait", ex.Message);
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        using CancellationTokenSource cts = new(TestTimeouts.Default);
-        while (!condition())
-        {
-            await Task.Delay(5, cts.Token);
-        }
-    }
+    private static async Task WaitUntil(Func<bool> condition) =>
+        Assert.True(await Poll.UntilAsync(condition, TimeSpan.FromMilliseconds(5)), $"waited {TestTimeouts.Default} for a condition that never held");
 }

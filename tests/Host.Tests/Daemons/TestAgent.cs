@@ -58,21 +58,7 @@ internal sealed class TestAgent : IAsyncDisposable
     }
 
     /// <summary>Waits (bounded) until <paramref name="condition"/> holds; false if it never did.</summary>
-    public static async Task<bool> EventuallyAsync(Func<bool> condition)
-    {
-        using CancellationTokenSource deadline = new(TestTimeouts.Default);
-        while (!condition())
-        {
-            if (deadline.IsCancellationRequested)
-            {
-                return false;
-            }
-
-            await Task.Delay(20, CancellationToken.None);
-        }
-
-        return true;
-    }
+    public static Task<bool> EventuallyAsync(Func<bool> condition) => Poll.UntilAsync(condition, TimeSpan.FromMilliseconds(20));
 
     public async ValueTask DisposeAsync()
     {

@@ -112,25 +112,9 @@ public class LabFlowLogTests
 
         // Off EKS: group /aws/k8s-cluster/cluster, one stream for the lab's node, created by the shipper.
         string stream = $"network-policy-agent-flows-{daemon.NodeNetns}";
-        Assert.True(await Eventually(() => server.Messages("/aws/k8s-cluster/cluster", stream).Any(m => Is(JsonDocument.Parse(m).RootElement, "DENY", "x", "a", "x", "b"))),
+        Assert.True(await Poll.UntilAsync(() => server.Messages("/aws/k8s-cluster/cluster", stream).Any(m => Is(JsonDocument.Parse(m).RootElement, "DENY", "x", "a", "x", "b")), TimeSpan.FromMilliseconds(100)),
             $"no DENY x/a -> x/b in CloudWatch stream {stream}: {string.Join(" | ", server.Messages("/aws/k8s-cluster/cluster", stream))}");
         Assert.Empty(server.Violations);
-    }
-
-    private static async Task<bool> Eventually(Func<bool> condition)
-    {
-        using CancellationTokenSource timeout = new(TestTimeouts.Default);
-        while (!condition())
-        {
-            if (timeout.IsCancellationRequested)
-            {
-                return false;
-            }
-
-            await Task.Delay(100, CancellationToken.None);
-        }
-
-        return true;
     }
 
     private static bool Is(JsonElement line, string verdict, string srcNamespace, string srcPod, string destNamespace, string destPod) =>
