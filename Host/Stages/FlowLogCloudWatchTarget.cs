@@ -28,19 +28,22 @@ public sealed record FlowLogCloudWatchTarget(string Region, Uri Endpoint, string
     /// <summary>The same for a node named <paramref name="nodeName"/> (the lab's node, too).</summary>
     public static FlowLogCloudWatchTarget Resolve(string nodeName, string? clusterName, string? logGroup, Func<string, string?> environment, Func<string?>? instanceRegion = null)
     {
+        (string region, Uri endpoint) = ResolveService(environment, instanceRegion);
+        string group = NonEmpty(logGroup) ?? CloudWatchShipperOptions.LogGroupFor(NonEmpty(clusterName), isEks: true);
+        return new FlowLogCloudWatchTarget(region, endpoint, group, CloudWatchShipperOptions.LogStreamFor(nodeName))
+        {
+            NodeName = nodeName,
+        };
+    }
+
+    /// <summary>The region (AWS_REGION, AWS_DEFAULT_REGION, else the instance's) and the endpoint (AWS_ENDPOINT_URL_CLOUDWATCH_LOGS or AWS_ENDPOINT_URL, else the regional one).</summary>
+    public static (string Region, Uri Endpoint) ResolveService(Func<string, string?> environment, Func<string?>? instanceRegion = null)
+    {
         ArgumentNullException.ThrowIfNull(environment);
         string region = NonEmpty(environment("AWS_REGION")) ?? NonEmpty(environment("AWS_DEFAULT_REGION")) ?? NonEmpty(instanceRegion?.Invoke())
             ?? throw new ArgumentException("--enable-cloudwatch-logs needs a region: set AWS_REGION (the chart's `region` value) or AWS_DEFAULT_REGION");
         string? endpoint = NonEmpty(environment("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS")) ?? NonEmpty(environment("AWS_ENDPOINT_URL"));
-        string group = NonEmpty(logGroup) ?? CloudWatchShipperOptions.LogGroupFor(NonEmpty(clusterName), isEks: true);
-        return new FlowLogCloudWatchTarget(
-            region,
-            CloudWatchLogsClient.ResolveEndpoint(region, endpoint),
-            group,
-            CloudWatchShipperOptions.LogStreamFor(nodeName))
-        {
-            NodeName = nodeName,
-        };
+        return (region, CloudWatchLogsClient.ResolveEndpoint(region, endpoint));
     }
 
     /// <summary>The node's name as flow lines carry it; flow summaries carry it too.</summary>

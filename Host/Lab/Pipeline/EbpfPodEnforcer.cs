@@ -33,6 +33,7 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
     private readonly FlowLogFileWriter? _writer;
     private readonly HttpClient? _http;
     private readonly CloudWatchShipper? _shipper;
+    private readonly Stages.FlowLogCloudWatchTarget? _cloudWatchTarget;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task? _flowLogs;
     private readonly string? _flowLogProblem;
@@ -51,7 +52,8 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
             if (context.CloudWatch is { } cloudWatch)
             {
                 _http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-                _shipper = cloudWatch.Target(context.NodeNetns).CreateShipper(_http, cloudWatch.Credentials, counters, TimeProvider.System, logger);
+                _cloudWatchTarget = cloudWatch.Target(context.NodeNetns);
+                _shipper = _cloudWatchTarget.CreateShipper(_http, cloudWatch.Credentials, counters, TimeProvider.System, logger);
                 _shipper.Start();
             }
 
@@ -68,7 +70,7 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
     }
 
     public string Description => _flowLogProblem is null
-        ? $"eBPF (pins {_context.BpfRoot}; flow logs {_context.FlowLogDirectory}{(_context.CloudWatch?.Target(_context.NodeNetns) is { } cw ? $" and CloudWatch Logs {cw.LogGroup} / {cw.LogStream} at {cw.Endpoint}" : "")})"
+        ? $"eBPF (pins {_context.BpfRoot}; flow logs {_context.FlowLogDirectory}{(_cloudWatchTarget is { } cw ? $" and CloudWatch Logs {cw.LogGroup} / {cw.LogStream} at {cw.Endpoint}" : "")})"
         : $"eBPF (pins {_context.BpfRoot}; no flow logs: {_flowLogProblem})";
 
     public bool Enforces => true;

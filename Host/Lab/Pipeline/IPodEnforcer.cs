@@ -48,8 +48,8 @@ public sealed record LabCloudWatch(string Region, Uri Endpoint, string? ClusterN
     /// </summary>
     public static LabCloudWatch FromEnvironment(string? clusterName, Func<string, string?> environment, IAwsCredentialSource credentials)
     {
-        FlowLogCloudWatchTarget probe = FlowLogCloudWatchTarget.Resolve("lab", clusterName, logGroup: null, environment);
-        return new LabCloudWatch(probe.Region, probe.Endpoint, clusterName, credentials);
+        (string region, Uri endpoint) = FlowLogCloudWatchTarget.ResolveService(environment);
+        return new LabCloudWatch(region, endpoint, clusterName, credentials);
     }
 
     public FlowLogCloudWatchTarget Target(string nodeName) =>
