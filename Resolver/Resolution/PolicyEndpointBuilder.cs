@@ -31,10 +31,38 @@ public static class PolicyEndpointBuilder
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        PolicyEndpointSpec? whole = BuildWhole(state, policyRef);
+        if (whole is null)
+        {
+            return [];
+        }
+
+        int chunks = PolicyEndpointChunks.MinimumChunks(whole, chunkSize);
+        List<PolicyEndpointSpec> result = [];
+        for (int i = 0; i < chunks; i++)
+        {
+            result.Add(whole with
+            {
+                PodSelectorEndpoints = Chunk(whole.PodSelectorEndpoints, i, chunkSize),
+                Ingress = Chunk(whole.Ingress, i, chunkSize),
+                Egress = Chunk(whole.Egress, i, chunkSize),
+            });
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The policy's PolicyEndpoint as one object, before chunking (the controller chunks it against what
+    /// exists with <see cref="PolicyEndpointChunks.Plan"/>), or null when the policy is not known.
+    /// </summary>
+    public static PolicyEndpointSpec? BuildWhole(ResolverState state, ObjectRef policyRef)
+    {
+        ArgumentNullException.ThrowIfNull(state);
         PolicyResolution? resolution = state.ResolutionOf(policyRef);
         if (resolution is null)
         {
-            return [];
+            return null;
         }
 
         NetworkPolicySpec policy = resolution.Policy;
@@ -42,6 +70,56 @@ public static class PolicyEndpointBuilder
         PodEndpoint[] podEndpoints = targets
             .SelectMany(p => p.Ips.Select(ip => new PodEndpoint(p.HostIp ?? "", ip.ToString(), p.Name, p.Namespace)))
             .ToArray();
+        (EndpointInfo[] ingressInfos, EndpointInfo[] egressInfos) = Peers(resolution, targets);
+
+        List<Direction> isolation = [];
+        if ((policy.PolicyTypes & PolicyTypes.Ingress) != 0)
+        {
+            isolation.Add(Direction.Ingress);
+        }
+
+        if ((policy.PolicyTypes & PolicyTypes.Egress) != 0)
+        {
+            isolation.Add(Direction.Egress);
+        }
+
+        return new PolicyEndpointSpec(
+            policy.Namespace,
+            "",
+            policy.Name + "-",
+            new PolicyReference(policy.Name, policy.Namespace),
+            policy.PodSelector,
+            isolation,
+            podEndpoints,
+            ingressInfos,
+            egressInfos)
+        {
+            OwnerUid = policy.Uid,
+        };
+    }
+
+    /// <summary>The nodes (<c>spec.nodeName</c>) of the pods the policy selects, ordered; empty when it is not known.</summary>
+    public static IReadOnlyList<string> NodesOf(ResolverState state, ObjectRef policyRef)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        NetworkPolicySpec? policy = state.Index.GetPolicy(policyRef);
+        return policy is null
+            ? []
+            : [.. state.Index.TargetsOf(policy).Select(p => p.NodeName).OfType<string>().Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// The ingress and egress entries of a resolution. They depend on the targets only through ingress
+    /// named ports, so without those they are computed once per resolution (the resolver replaces a
+    /// resolution object only when its rules change) and reused while only the selected pods change.
+    /// </summary>
+    private static (EndpointInfo[] Ingress, EndpointInfo[] Egress) Peers(PolicyResolution resolution, PodInfo[] targets)
+    {
+        bool namedPorts = resolution.Ingress.Any(r => r.NamedPortPeers.Count > 0 && r.NamedPorts.Count > 0);
+        if (!namedPorts && PeerCache.TryGetValue(resolution, out PeerEntries? cached))
+        {
+            return (cached.Ingress, cached.Egress);
+        }
 
         List<AllowRule> ingress = [];
         foreach (ResolvedRule rule in resolution.Ingress)
@@ -60,43 +138,20 @@ public static class PolicyEndpointBuilder
         }
 
         List<AllowRule> egress = resolution.Egress.SelectMany(r => r.Shared).ToList();
-        EndpointInfo[] ingressInfos = Merge(ingress);
-        EndpointInfo[] egressInfos = Merge(egress);
-
-        List<Direction> isolation = [];
-        if ((policy.PolicyTypes & PolicyTypes.Ingress) != 0)
+        PeerEntries entries = new(Merge(ingress), Merge(egress));
+        if (!namedPorts)
         {
-            isolation.Add(Direction.Ingress);
+            PeerCache.AddOrUpdate(resolution, entries);
         }
 
-        if ((policy.PolicyTypes & PolicyTypes.Egress) != 0)
-        {
-            isolation.Add(Direction.Egress);
-        }
-
-        int chunks = Math.Max(1, new[] { podEndpoints.Length, ingressInfos.Length, egressInfos.Length }.Max(n => (n + chunkSize - 1) / chunkSize));
-        List<PolicyEndpointSpec> result = [];
-        for (int i = 0; i < chunks; i++)
-        {
-            result.Add(new PolicyEndpointSpec(
-                policy.Namespace,
-                "",
-                policy.Name + "-",
-                new PolicyReference(policy.Name, policy.Namespace),
-                policy.PodSelector,
-                isolation,
-                Chunk(podEndpoints, i, chunkSize),
-                Chunk(ingressInfos, i, chunkSize),
-                Chunk(egressInfos, i, chunkSize))
-            {
-                OwnerUid = policy.Uid,
-            });
-        }
-
-        return result;
+        return (entries.Ingress, entries.Egress);
     }
 
-    private static T[] Chunk<T>(T[] items, int index, int size) => items.Skip(index * size).Take(size).ToArray();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<PolicyResolution, PeerEntries> PeerCache = new();
+
+    private sealed record PeerEntries(EndpointInfo[] Ingress, EndpointInfo[] Egress);
+
+    private static T[] Chunk<T>(IReadOnlyList<T> items, int index, int size) => items.Skip(index * size).Take(size).ToArray();
 
     /// <summary>One EndpointInfo per (address, holes): ports merged, "every port" absorbing the rest; ordered by address.</summary>
     private static EndpointInfo[] Merge(List<AllowRule> rules)

@@ -12,7 +12,7 @@ public sealed class KubernetesSourceTests
     private static readonly InformerOptions Fast = new() { RetryDelay = TimeSpan.FromMilliseconds(10), MaxRetryDelay = TimeSpan.FromMilliseconds(100) };
 
     [Fact]
-    public async Task Controller_WatchesNamespacesPodsPoliciesAndServices_AndIsReadyAfterEveryFirstList()
+    public async Task Controller_WatchesNamespacesPodsPoliciesServicesAndItsPolicyEndpoints_AndIsReadyAfterEveryFirstList()
     {
         await using Server server = await Server.StartAsync();
         server.Upsert(KubeObjects.Namespaces, KubeObjects.Namespace("shop"));
@@ -22,14 +22,15 @@ public sealed class KubernetesSourceTests
         await using RunningSource source = KubernetesSource.Start(KubeObjects.Client(server), SourceScope.Controller, recorder.Channel.Writer, CancellationToken.None, options: Fast, ownsClient: true);
 
         await source.Ready.WaitAsync(TestTimeouts.Default);
-        IReadOnlyList<ClusterEvent> events = await recorder.WaitUntilAsync(e => e.OfType<SourceSynced>().Count() == 4, "four syncs");
+        IReadOnlyList<ClusterEvent> events = await recorder.WaitUntilAsync(e => e.OfType<SourceSynced>().Count() == 5, "five syncs");
         Assert.Equal(
-            [ResourceKind.Namespace, ResourceKind.Pod, ResourceKind.NetworkPolicy, ResourceKind.Service],
+            [ResourceKind.Namespace, ResourceKind.Pod, ResourceKind.NetworkPolicy, ResourceKind.Service, ResourceKind.PolicyEndpoint],
             events.OfType<SourceSynced>().Select(s => s.SyncedKind).Order());
         Assert.Contains(events, e => e is NamespaceUpserted { Namespace.Name: "shop" });
         Assert.Contains(events, e => e is PodUpserted { Pod.Name: "web-1" });
         Assert.Contains(events, e => e is PolicyUpserted { Policy.Name: "allow-80" });
-        Assert.DoesNotContain(server.Requests, r => r.Path.Contains("policyendpoints", StringComparison.Ordinal));
+        // What it publishes is listed cluster-wide, without a label selector (objects of an earlier controller count too).
+        Assert.Contains(server.Requests, r => r.Path.Contains("policyendpoints", StringComparison.Ordinal) && !r.Query.Contains("labelSelector", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -114,7 +115,7 @@ public sealed class KubernetesSourceTests
         server.Upsert(KubeObjects.Pods, KubeObjects.Pod("shop", "web-2", "192.168.1.2"));
         server.Upsert(KubeObjects.NetworkPolicies, KubeObjects.Policy("shop", "allow-80", 80));
         await using EventRecorder recorder = new();
-        await using RunningSource source = KubernetesSource.Start(KubeObjects.Client(server), SourceScope.Controller, recorder.Channel.Writer, CancellationToken.None, options: Fast, ownsClient: true);
+        await using RunningSource source = KubernetesSource.Start(KubeObjects.Client(server), SourceScope.Standalone, recorder.Channel.Writer, CancellationToken.None, options: Fast, ownsClient: true);
         await source.Ready.WaitAsync(TestTimeouts.Default);
         await recorder.WaitUntilAsync(e => e.OfType<SourceSynced>().Count() == 4, "four syncs");
 

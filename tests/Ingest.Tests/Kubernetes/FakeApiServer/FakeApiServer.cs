@@ -115,6 +115,27 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
+    private readonly Dictionary<string, TimeSpan> _listDelays = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _continuedPageFailures = new(StringComparer.Ordinal);
+
+    /// <summary>Every list page of <paramref name="collection"/> is answered only after <paramref name="perPage"/> (a slow API server or etcd).</summary>
+    public void SlowLists(string collection, TimeSpan perPage)
+    {
+        lock (_gate)
+        {
+            _listDelays[collection] = perPage;
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> continued pages (second page onwards) of <paramref name="collection"/> fail with 500: a list that breaks part-way.</summary>
+    public void FailContinuedPages(string collection, int count)
+    {
+        lock (_gate)
+        {
+            _continuedPageFailures[collection] = count;
+        }
+    }
+
     /// <summary>The next list request that carries a continue token gets 410 Expired.</summary>
     public void ExpireNextContinue()
     {
@@ -524,6 +545,29 @@ public sealed class FakeApiServer : IAsyncDisposable
     {
         int limit = int.TryParse(q["limit"], out int l) && l > 0 ? l : int.MaxValue;
         string? cont = q["continue"];
+        TimeSpan delay;
+        bool fail = false;
+        lock (_gate)
+        {
+            delay = _listDelays.GetValueOrDefault(collection);
+            if (!string.IsNullOrEmpty(cont) && _continuedPageFailures.TryGetValue(collection, out int failures) && failures > 0)
+            {
+                _continuedPageFailures[collection] = failures - 1;
+                fail = true;
+            }
+        }
+
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, ctx.RequestAborted);
+        }
+
+        if (fail)
+        {
+            await WriteStatusAsync(ctx, HttpStatusCode.InternalServerError, "InternalError", "etcdserver: request timed out (test)");
+            return;
+        }
+
         List<JsonObject> page;
         string rv;
         string? next = null;
