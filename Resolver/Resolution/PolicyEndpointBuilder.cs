@@ -109,27 +109,49 @@ public static class PolicyEndpointBuilder
     }
 
     /// <summary>
-    /// The ingress and egress entries of a resolution. They depend on the targets only through ingress
-    /// named ports, so without those they are computed once per resolution (the resolver replaces a
-    /// resolution object only when its rules change) and reused while only the selected pods change.
+    /// The ingress and egress entries of a resolution. They depend on the selected pods only through the
+    /// numbers ingress named ports resolve to on them, so they are computed once per resolution (the
+    /// resolver replaces a resolution object only when its rules change) and those numbers, and reused
+    /// while only the selected pods change.
     /// </summary>
     private static (EndpointInfo[] Ingress, EndpointInfo[] Egress) Peers(PolicyResolution resolution, PodInfo[] targets)
     {
-        bool namedPorts = resolution.Ingress.Any(r => r.NamedPortPeers.Count > 0 && r.NamedPorts.Count > 0);
-        if (!namedPorts && PeerCache.TryGetValue(resolution, out PeerEntries? cached))
+        List<int[]> namedNumbers = [];
+        foreach (ResolvedRule rule in resolution.Ingress)
+        {
+            if (rule.NamedPortPeers.Count == 0)
+            {
+                continue;
+            }
+
+            foreach (PolicyPort port in rule.NamedPorts)
+            {
+                namedNumbers.Add([.. targets.SelectMany(t => NamedPortResolver.Resolve(t, port.NamedPort!, port.Protocol)).Distinct().Order()]);
+            }
+        }
+
+        string key = string.Join(";", namedNumbers.Select(n => string.Join(",", n)));
+        if (PeerCache.TryGetValue(resolution, out PeerEntries? cached) && cached.NamedPortNumbers == key)
         {
             return (cached.Ingress, cached.Egress);
         }
 
         List<AllowRule> ingress = [];
+        int named = 0;
         foreach (ResolvedRule rule in resolution.Ingress)
         {
             ingress.AddRange(rule.Shared);
-            foreach (PeerBlock block in rule.NamedPortPeers)
+            if (rule.NamedPortPeers.Count == 0)
             {
-                foreach (PolicyPort port in rule.NamedPorts)
+                continue;
+            }
+
+            foreach (PolicyPort port in rule.NamedPorts)
+            {
+                int[] numbers = namedNumbers[named++];
+                foreach (PeerBlock block in rule.NamedPortPeers)
                 {
-                    foreach (int number in targets.SelectMany(t => NamedPortResolver.Resolve(t, port.NamedPort!, port.Protocol)).Distinct().Order())
+                    foreach (int number in numbers)
                     {
                         ingress.Add(new AllowRule(block.Cidr, block.Except, L4Match.Single(port.Protocol, number), block.Source));
                     }
@@ -138,18 +160,15 @@ public static class PolicyEndpointBuilder
         }
 
         List<AllowRule> egress = resolution.Egress.SelectMany(r => r.Shared).ToList();
-        PeerEntries entries = new(Merge(ingress), Merge(egress));
-        if (!namedPorts)
-        {
-            PeerCache.AddOrUpdate(resolution, entries);
-        }
-
+        PeerEntries entries = new(key, Merge(ingress), Merge(egress));
+        PeerCache.AddOrUpdate(resolution, entries);
         return (entries.Ingress, entries.Egress);
     }
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<PolicyResolution, PeerEntries> PeerCache = new();
 
-    private sealed record PeerEntries(EndpointInfo[] Ingress, EndpointInfo[] Egress);
+    /// <summary>The entries of a resolution, for the named port numbers (as text) they were built with.</summary>
+    private sealed record PeerEntries(string NamedPortNumbers, EndpointInfo[] Ingress, EndpointInfo[] Egress);
 
     private static T[] Chunk<T>(IReadOnlyList<T> items, int index, int size) => items.Skip(index * size).Take(size).ToArray();
 
