@@ -17,10 +17,17 @@ public sealed class FakeApiServerSelectorTests
         await using FakeApiServer server = await FakeApiServer.StartAsync();
         long from = server.Revision;
         using HttpClient http = new() { BaseAddress = server.BaseUri };
-        Task<List<string>> forNode = ReadAsync(http, $"{KubeObjects.PolicyEndpoints}?watch=true&resourceVersion={from}&labelSelector=nodes.npa.io%2Fnode-1", 4);
-        Task<List<string>> unmarked = ReadAsync(http, $"{KubeObjects.PolicyEndpoints}?watch=true&resourceVersion={from}&labelSelector=%21npa.io%2Fnode-scoped", 3);
+        Task<List<string>> forNode = Task.FromResult<List<string>>([]);
+        Task<List<string>> unmarked = forNode;
+        void Watch()
+        {
+            forNode = ReadAsync(http, $"{KubeObjects.PolicyEndpoints}?watch=true&resourceVersion={from}&labelSelector=nodes.npa.io%2Fnode-1", 4);
+            unmarked = ReadAsync(http, $"{KubeObjects.PolicyEndpoints}?watch=true&resourceVersion={from}&labelSelector=%21npa.io%2Fnode-scoped", 4);
+        }
+
         if (live)
         {
+            Watch();
             Assert.True(await Poll.UntilAsync(() => server.ActiveWatches(KubeObjects.PolicyEndpoints) == 2), "both watches open");
         }
 
@@ -32,12 +39,16 @@ public sealed class FakeApiServerSelectorTests
         server.Upsert(KubeObjects.PolicyEndpoints, pe);                                   // unmarked: ADDED
         long last = server.Revision;
         server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.NodeScoped(pe, "node-1")); // unmarked: DELETED; node-1: ADDED
+        if (!live)
+        {
+            Watch();
+        }
 
         Assert.Equal(
             [("ADDED", from + 2), ("MODIFIED", from + 3), ("DELETED", from + 4), ("ADDED", last + 1)],
             (await forNode.WaitAsync(TestTimeouts.Default)).Select(Describe));
         Assert.Equal(
-            [("ADDED", from + 1), ("DELETED", from + 2), ("ADDED", from + 5)],
+            [("ADDED", from + 1), ("DELETED", from + 2), ("ADDED", from + 5), ("DELETED", last + 1)],
             (await unmarked.WaitAsync(TestTimeouts.Default)).Select(Describe));
 
         // A DELETED for an object leaving the selection carries its last matching state.
