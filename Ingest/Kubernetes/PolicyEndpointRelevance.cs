@@ -5,8 +5,9 @@ namespace Npa.Ingest.Kubernetes;
 /// <summary>
 /// Keeps, on a node agent, only the PolicyEndpoints of policies that select a pod of this node.
 /// <para>
-/// The EKS agent caches every PolicyEndpoint in the cluster. Here every PolicyEndpoint is still
-/// watched (the API cannot filter on list contents), but only policies with at least one
+/// The EKS agent caches every PolicyEndpoint in the cluster. Objects that no controller labelled
+/// for their nodes (docs/distribution.md) are still all watched (the API cannot filter on list
+/// contents), but only policies with at least one
 /// PolicyEndpoint whose <c>podSelectorEndpoints</c> name a local pod are held and reported, and
 /// then with all their chunks (a chunk may carry rules but none of the node's pods). For the rest,
 /// only name → policy is remembered. When a policy gains its first local pod, its other chunks are
