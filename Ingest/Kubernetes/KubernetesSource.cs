@@ -104,9 +104,21 @@ public static class KubernetesSource
             informers.Add(new ResourceInformer<ServiceInfo>(api, ApiResource.Services, ResourceDescriptors.Services, events, options, logger));
         }
 
-        if (scope.Kinds.Contains(ResourceKind.PolicyEndpoint))
+        if (scope.Kinds.Contains(ResourceKind.PolicyEndpoint) && !onNode)
         {
-            informers.Add(new ResourceInformer<PolicyEndpointSpec>(api, ApiResource.PolicyEndpoints, ResourceDescriptors.PolicyEndpoints, events, options, logger)
+            informers.Add(new ResourceInformer<PolicyEndpointSpec>(api, ApiResource.PolicyEndpoints, ResourceDescriptors.PolicyEndpoints, events, options, logger));
+        }
+        else if (scope.Kinds.Contains(ResourceKind.PolicyEndpoint))
+        {
+            // Two slices (docs/distribution.md): what our controller labelled for this node, which needs no
+            // filter, and what a controller that does not label wrote, judged by the node's pods. One
+            // merge in front of the channel makes them one collection.
+            PolicyEndpointSlices slices = new(events, sliceCount: 2);
+            informers.Add(new ResourceInformer<PolicyEndpointSpec>(api, ApiResource.PolicyEndpointsForNode(scope.NodeName!), ResourceDescriptors.PolicyEndpoints, slices.Writer(0), options, logger)
+            {
+                Filter = relevance!.NodeScopedObserver,
+            });
+            informers.Add(new ResourceInformer<PolicyEndpointSpec>(api, ApiResource.PolicyEndpointsUnmarked, ResourceDescriptors.PolicyEndpoints, slices.Writer(1), options, logger)
             {
                 Filter = relevance,
             });

@@ -5,7 +5,8 @@ namespace Npa.Ingest.Kubernetes;
 /// <summary>
 /// What a <see cref="KubernetesSource"/> watches. The controller watches every Namespace, Pod,
 /// NetworkPolicy, Service and PolicyEndpoint; a node agent watches only its own pods (fieldSelector
-/// <c>spec.nodeName</c>) and the PolicyEndpoints that concern them.
+/// <c>spec.nodeName</c>) and the PolicyEndpoints that concern them: those labelled for the node, and
+/// unlabelled ones judged by its pods (<see cref="PolicyEndpointNodeLabels"/>, docs/distribution.md).
 /// </summary>
 public sealed record SourceScope(IReadOnlySet<ResourceKind> Kinds, string? NodeName)
 {
