@@ -306,11 +306,11 @@ function checkCommon(set, objs) {
 const agentDefaults = [
   "--enable-network-policy=true", "--enable-policy-event-logs=false", "--enable-cloudwatch-logs=false",
   "--enable-ipv6=false", "--policy-source=policyendpoints", "--metrics-bind-addr=:8162", "--health-probe-bind-addr=:8163",
-  "--conntrack-cache-cleanup-period=300", "--conntrack-cache-table-size=524288", "--log-level=info",
+  "--conntrack-cache-cleanup-period=300", "--conntrack-cache-table-size=524288", "--log-level=info", "--log-format=text",
   "--log-file=/var/log/aws-routed-eni/network-policy-agent.log", "--log-file-max-size=200", "--log-file-max-backups=8",
 ];
 const controllerDefaults = [
-  "--endpoint-chunk-size=200", "--max-concurrent-reconciles=3", "--log-level=info", "--leader-elect=true",
+  "--endpoint-chunk-size=200", "--max-concurrent-reconciles=3", "--log-level=info", "--log-format=text", "--leader-elect=true",
   "--leader-election-namespace=kube-system", "--leader-election-id=npa-network-policy-agent-controller",
   "--enable-configmap-check=false", "--metrics-bind-addr=:8164", "--health-probe-bind-addr=:8165",
 ];

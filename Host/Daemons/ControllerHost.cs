@@ -23,17 +23,7 @@ public static class ControllerHost
     {
         ArgumentNullException.ThrowIfNull(options);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.IncludeScopes = true;
-            o.UseUtcTimestamp = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-        });
-        builder.Logging.SetMinimumLevel(LogLevels.Parse(options.LogLevel));
-        // Per-request lines of Kestrel and routing would drown the agent's own messages.
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        DaemonLogging.Configure(builder.Logging, options.LogLevel, options.LogFormat);
         builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost);
         builder.Services.AddSingleton<IValidateOptions<ControllerOptions>, ControllerOptionsValidator>();
         builder.Services.AddOptions<ControllerOptions>().Configure(o =>

@@ -29,6 +29,9 @@ public sealed class AgentOptions
     /// <summary>debug, info, warn or error.</summary>
     public string LogLevel { get; set; } = "info";
 
+    /// <summary>text (a line per message, for a person) or json (an object per line, for a log pipeline): --log-format.</summary>
+    public string LogFormat { get; set; } = "text";
+
     public string LogFile { get; set; } = "/var/log/aws-routed-eni/network-policy-agent.log";
 
     /// <summary>Megabytes before the log file rotates.</summary>

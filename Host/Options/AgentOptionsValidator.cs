@@ -49,6 +49,11 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             errors.Add($"--log-level '{options.LogLevel}' is not one of {string.Join(", ", LogLevels)}");
         }
 
+        if (!Daemons.DaemonLogging.Formats.Contains(options.LogFormat.ToLowerInvariant()))
+        {
+            errors.Add($"--log-format '{options.LogFormat}' is not one of {string.Join(", ", Daemons.DaemonLogging.Formats)}");
+        }
+
         if (options.LogFileMaxSize <= 0)
         {
             errors.Add($"--log-file-max-size {options.LogFileMaxSize} must be a positive number of megabytes");

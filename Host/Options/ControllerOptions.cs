@@ -15,6 +15,9 @@ public sealed class ControllerOptions
 
     public string LogLevel { get; set; } = "info";
 
+    /// <summary>text (a line per message, for a person) or json (an object per line, for a log pipeline): --log-format.</summary>
+    public string LogFormat { get; set; } = "text";
+
     public string? Kubeconfig { get; set; }
 
     public string MetricsBindAddr { get; set; } = ":8164";

@@ -24,6 +24,11 @@ public sealed class ControllerOptionsValidator : IValidateOptions<ControllerOpti
             errors.Add($"--log-level '{options.LogLevel}' is not one of {string.Join(", ", AgentOptionsValidator.LogLevels)}");
         }
 
+        if (!Daemons.DaemonLogging.Formats.Contains(options.LogFormat.ToLowerInvariant()))
+        {
+            errors.Add($"--log-format '{options.LogFormat}' is not one of {string.Join(", ", Daemons.DaemonLogging.Formats)}");
+        }
+
         if (!BindAddress.TryParse(options.MetricsBindAddr, out _, out string metricsError))
         {
             errors.Add($"--metrics-bind-addr {metricsError}");

@@ -18,8 +18,8 @@ internal static class StageScope
     };
 
     public static IDisposable? Begin(ILogger logger, string kind, string @object) =>
-        logger.BeginScope(new Dictionary<string, object> { ["Kind"] = kind, ["Object"] = @object });
+        logger.BeginScope(new LogScope(new("Kind", kind), new("Object", @object)));
 
     public static IDisposable? Begin(ILogger logger, ObjectRef pod) =>
-        logger.BeginScope(new Dictionary<string, object> { ["Kind"] = "Pod", ["Namespace"] = pod.Namespace, ["PodName"] = pod.Name });
+        logger.BeginScope(new LogScope(new("Kind", "Pod"), new("Namespace", pod.Namespace), new("PodName", pod.Name)));
 }

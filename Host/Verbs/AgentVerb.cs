@@ -27,6 +27,7 @@ internal static class AgentVerb
         Option<int> ctPeriod = GoFlags.Int("--conntrack-cache-cleanup-period", "Seconds between conntrack cache sweeps", d.ConntrackCacheCleanupPeriod);
         Option<int> ctSize = GoFlags.Int("--conntrack-cache-table-size", "Conntrack cache entries (32768-1048576)", d.ConntrackCacheTableSize);
         Option<string> logLevel = GoFlags.String("--log-level", "debug, info, warn or error", d.LogLevel);
+        Option<string> logFormat = GoFlags.String("--log-format", "text (a line per message) or json (an object per line)", d.LogFormat);
         Option<string> logFile = GoFlags.String("--log-file", "Log file", d.LogFile);
         Option<int> logMax = GoFlags.Int("--log-file-max-size", "Megabytes before the log file rotates", d.LogFileMaxSize);
         Option<int> logBackups = GoFlags.Int("--log-file-max-backups", "Rotated log files kept", d.LogFileMaxBackups);
@@ -42,7 +43,7 @@ internal static class AgentVerb
             "policyendpoints");
 
         Command command = new("agent", $"Run the node agent (env {ModeVariable}: standard|strict)");
-        foreach (Option o in new Option[] { enable, eventLogs, cloudWatch, metrics, health, ipv6, ctPeriod, ctSize, logLevel, logFile, logMax, logBackups,
+        foreach (Option o in new Option[] { enable, eventLogs, cloudWatch, metrics, health, ipv6, ctPeriod, ctSize, logLevel, logFormat, logFile, logMax, logBackups,
                      kubeconfig, nodeName, clusterName, journalDir, bpffs, socket, dryRun, policySource })
         {
             command.Options.Add(o);
@@ -74,6 +75,7 @@ internal static class AgentVerb
                 ConntrackCacheCleanupPeriod = parse.GetValue(ctPeriod),
                 ConntrackCacheTableSize = parse.GetValue(ctSize),
                 LogLevel = parse.GetValue(logLevel)!,
+                LogFormat = parse.GetValue(logFormat)!,
                 LogFile = parse.GetValue(logFile)!,
                 LogFileMaxSize = parse.GetValue(logMax),
                 LogFileMaxBackups = parse.GetValue(logBackups),

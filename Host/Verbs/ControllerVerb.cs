@@ -16,6 +16,7 @@ internal static class ControllerVerb
         Option<int> reconciles = GoFlags.Int("--max-concurrent-reconciles", "Policies reconciled at once", d.MaxConcurrentReconciles);
         Option<bool> configMap = GoFlags.Bool("--enable-configmap-check", "Run only when ConfigMap kube-system/amazon-vpc-cni enables the controller", d.EnableConfigmapCheck);
         Option<string> logLevel = GoFlags.String("--log-level", "debug, info, warn or error", d.LogLevel);
+        Option<string> logFormat = GoFlags.String("--log-format", "text (a line per message) or json (an object per line)", d.LogFormat);
         Option<string> kubeconfig = GoFlags.String("--kubeconfig", "Kubeconfig file (default: in-cluster service account)", "");
         Option<string> metrics = GoFlags.String("--metrics-bind-addr", "Address for Prometheus metrics", d.MetricsBindAddr);
         Option<string> health = GoFlags.String("--health-probe-bind-addr", "Address for /healthz and /readyz", d.HealthProbeBindAddr);
@@ -28,7 +29,7 @@ internal static class ControllerVerb
         Option<TimeSpan> batch = GoFlags.Duration("--pod-update-batch-period-duration", "Pod changes gathered before one reconcile", d.PodUpdateBatchPeriod);
 
         Command command = new("controller", "Run the cluster-wide network policy controller");
-        foreach (Option o in new Option[] { chunk, reconciles, configMap, logLevel, kubeconfig, metrics, health, leaderElect, leaseNamespace, leaseId,
+        foreach (Option o in new Option[] { chunk, reconciles, configMap, logLevel, logFormat, kubeconfig, metrics, health, leaderElect, leaseNamespace, leaseId,
                      leaseDuration, renewDeadline, retryPeriod, batch })
         {
             command.Options.Add(o);
@@ -42,6 +43,7 @@ internal static class ControllerVerb
                 MaxConcurrentReconciles = parse.GetValue(reconciles),
                 EnableConfigmapCheck = parse.GetValue(configMap),
                 LogLevel = parse.GetValue(logLevel)!,
+                LogFormat = parse.GetValue(logFormat)!,
                 Kubeconfig = string.IsNullOrEmpty(parse.GetValue(kubeconfig)) ? null : parse.GetValue(kubeconfig),
                 MetricsBindAddr = parse.GetValue(metrics)!,
                 HealthProbeBindAddr = parse.GetValue(health)!,
