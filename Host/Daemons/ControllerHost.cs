@@ -37,7 +37,7 @@ public static class ControllerHost
         builder.Services.AddSingleton<PipelineReadiness>();
         builder.Services.AddSingleton<NpaMetrics>();
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ControllerOptions>>().Value);
-        builder.Services.AddSingleton(_ => new ClusterEventResolver());
+        builder.Services.AddSingleton(_ => ClusterEventResolver.ForPolicyEndpoints());
         bool live = source is null || sink is null;
         if (live)
         {

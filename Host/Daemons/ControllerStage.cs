@@ -42,6 +42,7 @@ public sealed class ControllerStage(
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly HashSet<ResourceKind> _unlisted = [.. source.FirstListKinds];
     private readonly HashSet<ObjectRef> _dirty = [];
+    private ClusterSnapshotBuilder? _firstLists = new();
     private bool _holding = true;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -49,6 +50,11 @@ public sealed class ControllerStage(
         readiness.MarkJournalRestored();
         ResolverState state = resolver.State;
         state.TrackPolicyEndpointChanges();
+        if (!state.EndpointsOnly || _unlisted.Count == 0)
+        {
+            _firstLists = null;
+        }
+
         ChannelReaderWithDeadline reader = new(channels.Source.Reader, _time);
         long dueAt = 0;
         bool flushAtOnce = false;
@@ -65,6 +71,14 @@ public sealed class ControllerStage(
                 {
                     _holding = false;
                     flushAtOnce = true;
+                    if (_firstLists is not null && state.EndpointsOnly)
+                    {
+                        // Everything listed is indexed in one pass, and every policy marked.
+                        resolver.Load(_firstLists.Build());
+                        state = resolver.State;
+                    }
+
+                    _firstLists = null;
                     sink.MarkSeeded();
                     _dirty.UnionWith(state.Index.Policies.Select(p => p.Ref));
                     _dirty.UnionWith(sink.KnownPolicies().Select(p => new ObjectRef(p.Namespace, p.Name)));
@@ -134,6 +148,17 @@ public sealed class ControllerStage(
 
                     break;
                 default:
+                    if (_holding && _firstLists is not null && state.EndpointsOnly)
+                    {
+                        // Until every first list is complete nothing is published: gather the objects, resolve once.
+                        if (ClusterEventResolver.ToResolverEvent(e) is { } input)
+                        {
+                            _firstLists.Apply(input);
+                        }
+
+                        break;
+                    }
+
                     PodPolicyChanges changes = resolver.Apply(e);
                     if (!changes.IsEmpty)
                     {

@@ -12,7 +12,7 @@ namespace Npa.Host.Stages;
 /// </summary>
 public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPolicyResolver, INodePodDirectory
 {
-    private readonly ResolverState state = new();
+    private ResolverState state = new();
     private readonly HashSet<ObjectRef> localPods = [];
     private readonly NodeAddresses node = new();
     private readonly Dictionary<ObjectRef, string> uids = new();
@@ -35,6 +35,53 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
             return uids.GetValueOrDefault(pod);
         }
     }
+
+    /// <summary>
+    /// The controller's resolver: PolicyEndpoints only (<see cref="ResolverState.ForPolicyEndpoints()"/>), no
+    /// per-pod policies, rules resolved when built.
+    /// </summary>
+    public static ClusterEventResolver ForPolicyEndpoints() => new() { state = ResolverState.ForPolicyEndpoints() };
+
+    /// <summary>
+    /// Replaces the state with one loaded from <paramref name="snapshot"/> in a single pass (the controller's
+    /// first lists: indexing 5,000 pods at once instead of one incremental change each). Only for a resolver
+    /// made by <see cref="ForPolicyEndpoints"/>.
+    /// </summary>
+    public void Load(ClusterSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (nodeName is not null || !state.EndpointsOnly)
+        {
+            throw new InvalidOperationException("only the controller's resolver loads a snapshot");
+        }
+
+        state = ResolverState.ForPolicyEndpoints(snapshot);
+        lock (uids)
+        {
+            foreach (PodInfo pod in snapshot.Pods)
+            {
+                addresses[pod.Ref] = pod.Ips;
+                if (pod.Uid.Length > 0)
+                {
+                    uids[pod.Ref] = pod.Uid;
+                }
+            }
+        }
+    }
+
+    /// <summary>The resolver's input for a cluster event; null for events that change no resolver input.</summary>
+    public static ResolverEvent? ToResolverEvent(Ev.ClusterEvent e) => e switch
+    {
+        Ev.NamespaceUpserted x => new ResolverEvent.NamespaceUpserted(x.Namespace),
+        Ev.NamespaceDeleted x => new ResolverEvent.NamespaceDeleted(x.Name),
+        Ev.PodUpserted x => new ResolverEvent.PodUpserted(x.Pod),
+        Ev.PodDeleted x => new ResolverEvent.PodDeleted(x.Pod),
+        Ev.PolicyUpserted x => new ResolverEvent.PolicyUpserted(x.Policy),
+        Ev.PolicyDeleted x => new ResolverEvent.PolicyDeleted(x.Policy),
+        Ev.ServiceUpserted x => new ResolverEvent.ServiceUpserted(x.Service),
+        Ev.ServiceDeleted x => new ResolverEvent.ServiceDeleted(x.Service),
+        _ => null,
+    };
 
     public PodPolicyChanges Apply(Ev.ClusterEvent e)
     {

@@ -19,13 +19,31 @@ public sealed class ResolverState
     private readonly SortedDictionary<ObjectRef, PodPolicy> _podPolicies = new();
     private readonly PeerIndex _peers = new();
     private readonly PolicyImpact _impact;
+    private readonly HashSet<ObjectRef> _stale = [];
     private HashSet<ObjectRef>? _endpointChanges;
 
     public ResolverState()
+        : this(endpointsOnly: false)
     {
+    }
+
+    private ResolverState(bool endpointsOnly)
+    {
+        EndpointsOnly = endpointsOnly;
         _cache = new SelectorCache(_index);
         _impact = new PolicyImpact(_index, _peers, _cache);
     }
+
+    /// <summary>
+    /// A state for the controller, which publishes PolicyEndpoints and needs no per-pod policy: it keeps
+    /// none (<see cref="PodPolicies"/> stays empty), and a change only marks the policies it may affect;
+    /// their rules are resolved when their PolicyEndpoints are built, once however many changes touched
+    /// them. It records PolicyEndpoint changes (<see cref="TrackPolicyEndpointChanges"/>) from the start.
+    /// </summary>
+    public static ResolverState ForPolicyEndpoints() => new(endpointsOnly: true) { _endpointChanges = [] };
+
+    /// <summary>True for a state made by <see cref="ForPolicyEndpoints"/>.</summary>
+    public bool EndpointsOnly { get; }
 
     /// <summary>The indexed inputs (read-only use).</summary>
     public ClusterIndex Index => _index;
@@ -39,8 +57,21 @@ public sealed class ResolverState
     /// <summary>Warnings about the current policies (named ports nothing declares), ordered by policy.</summary>
     public IReadOnlyList<Diagnostic> Diagnostics() => ResolutionDiagnostics.Find(_index);
 
-    /// <summary>The resolved rules of one policy, or null when the policy is not known.</summary>
-    internal PolicyResolution? ResolutionOf(ObjectRef policy) => _resolutions.GetValueOrDefault(policy);
+    /// <summary>The resolved rules of one policy (resolved now if a change marked it), or null when the policy is not known.</summary>
+    internal PolicyResolution? ResolutionOf(ObjectRef policy)
+    {
+        if (_stale.Remove(policy) && _index.GetPolicy(policy) is { } spec)
+        {
+            PolicyResolution resolved = RuleResolver.Resolve(spec, _index, _cache);
+            if (!(_resolutions.TryGetValue(policy, out PolicyResolution? previous) && ReferenceEquals(previous.Policy, spec) && SameRules(previous, resolved)))
+            {
+                // Kept when equal: consumers may reuse what they derived from the same resolution object.
+                _resolutions[policy] = resolved;
+            }
+        }
+
+        return _resolutions.GetValueOrDefault(policy);
+    }
 
     /// <summary>
     /// Starts recording the policies whose PolicyEndpoints may have changed (the controller's input):
@@ -79,10 +110,18 @@ public sealed class ResolverState
     }
 
     /// <summary>Loads a whole snapshot and resolves everything once (the full resolution).</summary>
-    public static ResolverState FromSnapshot(ClusterSnapshot snapshot)
+    public static ResolverState FromSnapshot(ClusterSnapshot snapshot) => FromSnapshot(snapshot, endpointsOnly: false);
+
+    /// <summary>
+    /// Loads a whole snapshot into a <see cref="ForPolicyEndpoints"/> state: indexed at once, every policy
+    /// marked (resolved when its PolicyEndpoints are built) and recorded as changed.
+    /// </summary>
+    public static ResolverState ForPolicyEndpoints(ClusterSnapshot snapshot) => FromSnapshot(snapshot, endpointsOnly: true);
+
+    private static ResolverState FromSnapshot(ClusterSnapshot snapshot, bool endpointsOnly)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        ResolverState state = new();
+        ResolverState state = new(endpointsOnly);
         foreach (NamespaceInfo ns in snapshot.Namespaces)
         {
             state._index.Upsert(ns);
@@ -101,6 +140,19 @@ public sealed class ResolverState
         foreach (NetworkPolicySpec policy in snapshot.Policies)
         {
             state._index.Upsert(policy);
+        }
+
+        if (endpointsOnly)
+        {
+            state._endpointChanges = [];
+            foreach (NetworkPolicySpec policy in state._index.Policies)
+            {
+                state._peers.Add(policy);
+                state._stale.Add(policy.Ref);
+                state._endpointChanges.Add(policy.Ref);
+            }
+
+            return state;
         }
 
         foreach (NetworkPolicySpec policy in state._index.Policies)
@@ -232,6 +284,7 @@ public sealed class ResolverState
                 }
 
                 _resolutions.Remove(policyRef);
+                _stale.Remove(policyRef);
                 _peers.Remove(old);
                 _endpointChanges?.Add(policyRef);
                 targets.UnionWith(_index.TargetsOf(old).Select(p => p.Ref));
@@ -269,6 +322,20 @@ public sealed class ResolverState
 
             default:
                 throw new ArgumentException($"unknown resolver event {change.GetType().Name}", nameof(change));
+        }
+
+        if (EndpointsOnly)
+        {
+            foreach (ObjectRef policyRef in policies)
+            {
+                if (_index.GetPolicy(policyRef) is not null)
+                {
+                    _stale.Add(policyRef);
+                    _endpointChanges?.Add(policyRef);
+                }
+            }
+
+            return PodPolicyChanges.None;
         }
 
         foreach (ObjectRef policyRef in policies.Order())

@@ -23,6 +23,41 @@ public class ResolverStateTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
+    public void TheControllersState_BuildsThePolicyEndpointsOfTheFullResolution_AndRecordsEveryChange(int seed)
+    {
+        Random rng = new(seed);
+        Universe universe = Universe.Generate(seed);
+        ClusterSnapshotBuilder firstList = new();
+        for (int i = 0; i < 15; i++)
+        {
+            firstList.Apply(universe.NextEvent(rng));
+        }
+
+        ResolverState endpointsOnly = ResolverState.ForPolicyEndpoints(firstList.Build());
+        ResolverState full = ResolverState.FromSnapshot(firstList.Build());
+        Dictionary<ObjectRef, PolicyEndpointSpec?> published = [];
+        Assert.Empty(endpointsOnly.PodPolicies);
+        for (int step = 0; step < 40; step++)
+        {
+            foreach (ObjectRef policy in endpointsOnly.TakePolicyEndpointChanges())
+            {
+                published[policy] = PolicyEndpointBuilder.BuildWhole(endpointsOnly, policy);
+            }
+
+            foreach (NetworkPolicySpec policy in full.Index.Policies)
+            {
+                Assert.Equal(PolicyEndpointBuilder.BuildWhole(full, policy.Ref), published.GetValueOrDefault(policy.Ref));
+            }
+
+            Assert.All(published.Where(kv => kv.Value is not null), kv => Assert.NotNull(full.Index.GetPolicy(kv.Key)));
+            ResolverEvent e = universe.NextEvent(rng);
+            endpointsOnly.Apply(e);
+            full.Apply(e);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
     public void APolicyWhosePolicyEndpointChanged_IsAlwaysAmongThoseRecorded(int seed)
     {
         Random rng = new(seed);
