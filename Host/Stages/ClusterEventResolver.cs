@@ -12,27 +12,27 @@ namespace Npa.Host.Stages;
 /// </summary>
 public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPolicyResolver, INodePodDirectory
 {
-    private readonly ResolverState state = new();
-    private readonly HashSet<ObjectRef> localPods = [];
-    private readonly NodeAddresses node = new();
-    private readonly Dictionary<ObjectRef, string> uids = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<ObjectRef, IReadOnlyList<System.Net.IPAddress>> addresses = new();
+    private readonly ResolverState _state = new();
+    private readonly HashSet<ObjectRef> _localPods = [];
+    private readonly NodeAddresses _node = new();
+    private readonly Dictionary<ObjectRef, string> _uids = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ObjectRef, IReadOnlyList<System.Net.IPAddress>> _addresses = new();
 
     /// <summary>The resolver state itself (the controller builds PolicyEndpoints from it; single-threaded use).</summary>
-    public ResolverState State => state;
+    public ResolverState State => _state;
 
     public IReadOnlyDictionary<ObjectRef, PodPolicy> Desired =>
-        nodeName is null ? state.PodPolicies : state.PodPolicies.Where(kv => localPods.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => node.Apply(kv.Value));
+        nodeName is null ? _state.PodPolicies : _state.PodPolicies.Where(kv => _localPods.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => _node.Apply(kv.Value));
 
     /// <summary>Every known pod's addresses (thread-safe snapshot source for flow-log enrichment).</summary>
-    public IEnumerable<KeyValuePair<ObjectRef, IReadOnlyList<System.Net.IPAddress>>> PodAddresses => addresses;
+    public IEnumerable<KeyValuePair<ObjectRef, IReadOnlyList<System.Net.IPAddress>>> PodAddresses => _addresses;
 
     /// <summary>The uid of a pod the resolver knows, or null.</summary>
     public string? UidOf(ObjectRef pod)
     {
-        lock (uids)
+        lock (_uids)
         {
-            return uids.GetValueOrDefault(pod);
+            return _uids.GetValueOrDefault(pod);
         }
     }
 
@@ -56,24 +56,24 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
             return PodPolicyChanges.None;
         }
 
-        lock (uids)
+        lock (_uids)
         {
             if (e is Ev.PodUpserted any)
             {
-                addresses[any.Pod.Ref] = any.Pod.Ips;
+                _addresses[any.Pod.Ref] = any.Pod.Ips;
             }
             else if (e is Ev.PodDeleted removed)
             {
-                addresses.TryRemove(removed.Pod, out _);
+                _addresses.TryRemove(removed.Pod, out _);
             }
 
             if (e is Ev.PodUpserted { Pod.Uid.Length: > 0 } withUid)
             {
-                uids[withUid.Pod.Ref] = withUid.Pod.Uid;
+                _uids[withUid.Pod.Ref] = withUid.Pod.Uid;
             }
             else if (e is Ev.PodDeleted gone)
             {
-                uids.Remove(gone.Pod);
+                _uids.Remove(gone.Pod);
             }
         }
 
@@ -82,16 +82,16 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
         {
             if (upserted.Pod.NodeName == nodeName && !upserted.Pod.HostNetwork)
             {
-                localPods.Add(upserted.Pod.Ref);
-                learnedNodeAddress = node.Learn(upserted.Pod);
+                _localPods.Add(upserted.Pod.Ref);
+                learnedNodeAddress = _node.Learn(upserted.Pod);
             }
             else
             {
-                localPods.Remove(upserted.Pod.Ref);
+                _localPods.Remove(upserted.Pod.Ref);
             }
         }
 
-        PodPolicyChanges changes = state.Apply(input);
+        PodPolicyChanges changes = _state.Apply(input);
         if (nodeName is null)
         {
             return changes;
@@ -99,15 +99,15 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
 
         // A node address seen for the first time changes every local pod: each gains the node-traffic rule.
         IEnumerable<PodPolicy> changed = learnedNodeAddress
-            ? state.PodPolicies.Where(kv => localPods.Contains(kv.Key)).Select(kv => kv.Value)
-            : changes.Changed.Where(p => localPods.Contains(p.Pod));
+            ? _state.PodPolicies.Where(kv => _localPods.Contains(kv.Key)).Select(kv => kv.Value)
+            : changes.Changed.Where(p => _localPods.Contains(p.Pod));
         PodPolicyChanges local = new(
-            changed.Select(node.Apply).ToArray(),
-            changes.Removed.Where(localPods.Contains).ToArray(),
+            changed.Select(_node.Apply).ToArray(),
+            changes.Removed.Where(_localPods.Contains).ToArray(),
             changes.PodsRecomputed);
         if (e is Ev.PodDeleted deleted)
         {
-            localPods.Remove(deleted.Pod);
+            _localPods.Remove(deleted.Pod);
         }
 
         return local;

@@ -18,7 +18,7 @@ public sealed class NodePodEnforcer(NodeEnforcer enforcer, HostMode defaultMode,
     public const string UnknownUid = "unknown";
 
     /// <summary>Pods adopted from the pinned registry when the enforcer was opened, before this agent programmed anything.</summary>
-    private readonly HashSet<PodKey> adopted = enforcer.Pods().Select(p => p.Pod).ToHashSet();
+    private readonly HashSet<PodKey> _adopted = enforcer.Pods().Select(p => p.Pod).ToHashSet();
 
     public (int Pods, long Entries) Programmed
     {
@@ -72,7 +72,7 @@ public sealed class NodePodEnforcer(NodeEnforcer enforcer, HostMode defaultMode,
     public IReadOnlyList<ObjectRef> RemoveStalePods(IReadOnlySet<ObjectRef> listed)
     {
         ArgumentNullException.ThrowIfNull(listed);
-        HashSet<PodKey> keep = enforcer.Pods().Select(p => p.Pod).Where(k => !adopted.Contains(k) || (listed.Contains(k.Ref) && SameUid(k))).ToHashSet();
+        HashSet<PodKey> keep = enforcer.Pods().Select(p => p.Pod).Where(k => !_adopted.Contains(k) || (listed.Contains(k.Ref) && SameUid(k))).ToHashSet();
         return enforcer.RemovePodsExcept(keep).Select(k => k.Ref).ToList();
     }
 
