@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npa.Resolver.Events;
 
 namespace Npa.Ingest.Journal;
 
@@ -91,7 +92,7 @@ public sealed class EventJournal : IDisposable
     public JournalRecord Append(JournalEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        if (e.Operation == JournalOperation.Unknown || e.Kind == JournalObjectKind.Unknown)
+        if (e.Operation == JournalOperation.Unknown || e.Kind == ResourceKind.Unknown)
         {
             throw new ArgumentException($"journal event {e} needs an operation and a kind", nameof(e));
         }

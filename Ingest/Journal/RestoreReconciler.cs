@@ -10,7 +10,7 @@ namespace Npa.Ingest.Journal;
 /// </summary>
 public sealed class RestoreReconciler
 {
-    private readonly Dictionary<JournalObjectKind, HashSet<JournalObjectKey>> _unseen = new();
+    private readonly Dictionary<ResourceKind, HashSet<JournalObjectKey>> _unseen = new();
 
     public RestoreReconciler(IEnumerable<JournalObjectKey> restored)
     {
@@ -38,7 +38,7 @@ public sealed class RestoreReconciler
         ArgumentNullException.ThrowIfNull(e);
         if (e is SourceSynced synced)
         {
-            JournalObjectKind kind = (JournalObjectKind)synced.SyncedKind;
+            ResourceKind kind = synced.SyncedKind;
             if (!_unseen.Remove(kind, out HashSet<JournalObjectKey>? gone))
             {
                 return [];
