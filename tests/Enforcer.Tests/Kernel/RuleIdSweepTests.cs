@@ -2,7 +2,7 @@ using Npa.Enforcer.Maps;
 using Npa.Enforcer.Native;
 using Npa.Enforcer.PinnedState;
 using Npa.Resolver.MapState;
-using static Npa.Enforcer.Tests.Policies;
+using static Npa.Tests.Shared.Builders.PodPolicies;
 using RuleIdRegistry = Npa.Enforcer.Rules.RuleIdRegistry;
 using RuleIdSweep = Npa.Enforcer.Rules.RuleIdSweep;
 

@@ -2,7 +2,7 @@ using Npa.Enforcer.Native;
 using Npa.Enforcer.Rules;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
-using static Npa.Enforcer.Tests.Policies;
+using static Npa.Tests.Shared.Builders.PodPolicies;
 
 namespace Npa.Enforcer.Tests.Rules;
 
