@@ -1,4 +1,5 @@
 using Npa.FlowLogs.Decoding;
+using Npa.FlowLogs.Enrichment;
 using Npa.FlowLogs.Pipeline;
 using Npa.FlowLogs.Reading;
 using Npa.FlowLogs.Records;
@@ -154,8 +155,8 @@ public sealed class RingBufferReaderKernelTests : IDisposable
         Load();
         using Files.TempDirectory dir = new();
         FlowLogCounters counters = new();
-        Enrichment.FlowLookupTable lookups = new();
-        Enrichment.PodIdentity db = new("db", "pg-0");
+        FlowLookupTable lookups = new();
+        PodIdentity db = new("db", "pg-0");
         lookups.Publish(
             [new(FlowAddress.Parse("10.4.5.6"), db)],
             [],
