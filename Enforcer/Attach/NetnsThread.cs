@@ -7,10 +7,13 @@ namespace Npa.Enforcer.Attach;
 /// <summary>
 /// Runs an action in another network namespace: on a dedicated thread that joins the namespace with
 /// setns(2) and ends afterwards, so no pooled thread is ever left in a foreign namespace. ifindexes,
-/// interface names and tcx link creation are all relative to the calling thread's namespace.
+/// interface names and tcx link creation are all relative to the calling thread's namespace. Sockets
+/// opened by the action keep that namespace for their whole life and can be used from any thread.
+/// The one implementation of this: the lab's <c>NetNamespace</c> runs its work through it too.
 /// </summary>
-internal static class NetnsThread
+public static class NetnsThread
 {
+    /// <summary>Runs <paramref name="action"/> in the namespace at <paramref name="netnsPath"/>, or here when it is null or empty.</summary>
     public static T Run<T>(string? netnsPath, Func<T> action)
     {
         if (string.IsNullOrEmpty(netnsPath))

@@ -70,7 +70,7 @@ internal static unsafe class PodAttacher
             NetnsThread.Run(netnsPath, () =>
             {
                 BpfTcHook hook = new() { Sz = (nuint)sizeof(BpfTcHook), IfIndex = (int)ifIndex, AttachPoint = LibBpf.BPF_TC_INGRESS | LibBpf.BPF_TC_EGRESS };
-                LibBpf.bpf_tc_hook_destroy(&hook); // EINVAL when clsact is already gone: fine
+                _ = LibBpf.bpf_tc_hook_destroy(&hook); // EINVAL when clsact is already gone: fine
                 return 0;
             });
         }

@@ -261,13 +261,13 @@ public sealed unsafe class RingBufferReader : IDisposable
 
         if (_ringFd >= 0)
         {
-            LibBpfRing.close(_ringFd);
+            _ = LibBpfRing.close(_ringFd); // cleanup: nothing to do about a failed close
             _ringFd = -1;
         }
 
         if (_dropFd >= 0)
         {
-            LibBpfRing.close(_dropFd);
+            _ = LibBpfRing.close(_dropFd);
             _dropFd = -1;
         }
     }

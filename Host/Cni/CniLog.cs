@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Npa.Enforcer;
 using Npa.Host.Options;
 using Npa.Resolver.Model;
 

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Npa.Enforcer;
 using Npa.Host.Cni.Rpc;
 using Npa.Host.Options;
 using Npa.Host.Stages;

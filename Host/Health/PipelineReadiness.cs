@@ -6,28 +6,28 @@ namespace Npa.Host.Health;
 /// </summary>
 public sealed class PipelineReadiness
 {
-    private readonly TaskCompletionSource journalRestored = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource sourceSynced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _journalRestored = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _sourceSynced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private readonly TaskCompletionSource<IReadOnlySet<Npa.Resolver.Model.ObjectRef>> podsListed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<IReadOnlySet<Npa.Resolver.Model.ObjectRef>> _podsListed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Task JournalRestored => journalRestored.Task;
+    public Task JournalRestored => _journalRestored.Task;
 
     /// <summary>
     /// The node's pods once the resolver has taken in the source's first full pod list (in pipeline
     /// order, so every listed pod is in it); the stale-pod sweep waits for this.
     /// </summary>
-    public Task<IReadOnlySet<Npa.Resolver.Model.ObjectRef>> PodsListed => podsListed.Task;
+    public Task<IReadOnlySet<Npa.Resolver.Model.ObjectRef>> PodsListed => _podsListed.Task;
 
-    public Task SourceSynced => sourceSynced.Task;
+    public Task SourceSynced => _sourceSynced.Task;
 
     public bool IsReady => JournalRestored.IsCompletedSuccessfully && SourceSynced.IsCompletedSuccessfully;
 
-    public void MarkJournalRestored() => journalRestored.TrySetResult();
+    public void MarkJournalRestored() => _journalRestored.TrySetResult();
 
-    public void MarkSourceSynced() => sourceSynced.TrySetResult();
+    public void MarkSourceSynced() => _sourceSynced.TrySetResult();
 
-    public void MarkPodsListed(IReadOnlySet<Npa.Resolver.Model.ObjectRef> pods) => podsListed.TrySetResult(pods);
+    public void MarkPodsListed(IReadOnlySet<Npa.Resolver.Model.ObjectRef> pods) => _podsListed.TrySetResult(pods);
 
     public string Describe() =>
         IsReady ? "ready" :

@@ -29,6 +29,7 @@ public sealed class LabDaemon : IAsyncDisposable
     private readonly Channel<bool> _changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly SemaphoreSlim _reconcileLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
+    private IPodEnforcer? _enforcer;
     private FileSystemWatcher? _watcher;
     private Task? _loop;
     private string _programmedHash = "";
@@ -61,7 +62,8 @@ public sealed class LabDaemon : IAsyncDisposable
 
     public LabStateStore Store { get; }
 
-    public IPodEnforcer Enforcer { get; private set; } = new UnenforcedPodEnforcer();
+    /// <summary>The enforcer <see cref="StartAsync"/> created.</summary>
+    public IPodEnforcer Enforcer => _enforcer ?? throw new InvalidOperationException("the lab's enforcer is created by StartAsync");
 
     public ILabPolicyResolver Resolver => _resolver;
 
@@ -107,7 +109,7 @@ public sealed class LabDaemon : IAsyncDisposable
         Directory.CreateDirectory(FlowLogDirectory);
         try
         {
-            Enforcer = EnforcerFactory(new LabEnforcerContext(NodeNetns, BpfRoot, _options.Strict, FlowLogDirectory) { CloudWatch = _options.CloudWatch });
+            _enforcer = EnforcerFactory(new LabEnforcerContext(NodeNetns, BpfRoot, _options.Strict, FlowLogDirectory) { CloudWatch = _options.CloudWatch });
         }
         catch (Exception e) when (e is not LabException)
         {
@@ -355,7 +357,7 @@ public sealed class LabDaemon : IAsyncDisposable
     private void WriteState() =>
         Store.WriteState(new LabStateRecord(
             LabId, _options.Prefix, Environment.ProcessId, ManifestDirectory, NodeNetns, BpfRoot, FlowLogDirectory,
-            Enforcer.Description, [.. Pods.Select(LabPodRecord.From)]));
+            _enforcer?.Description ?? "not started", [.. Pods.Select(LabPodRecord.From)]));
 
     public async ValueTask DisposeAsync()
     {
@@ -392,7 +394,7 @@ public sealed class LabDaemon : IAsyncDisposable
         _listeners.Clear();
         try
         {
-            Enforcer.Dispose();
+            _enforcer?.Dispose();
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Npa.Host.Cni;
 using Npa.Resolver.Model;
 
 namespace Npa.Host.Lab;
@@ -7,18 +8,6 @@ namespace Npa.Host.Lab;
 /// <summary>How the lab names what it creates. Every name carries the lab's prefix and id so labs never collide.</summary>
 public static class LabNames
 {
-    /// <summary>
-    /// Host-side veth name the EKS VPC CNI gives a pod: <c>eni</c> + the first 11 hex digits of
-    /// SHA-1("namespace.podname").
-    /// </summary>
-    public static string HostVeth(ObjectRef pod)
-    {
-#pragma warning disable CA5350 // the CNI's naming rule, not a security use
-        byte[] hash = SHA1.HashData(Encoding.UTF8.GetBytes($"{pod.Namespace}.{pod.Name}"));
-#pragma warning restore CA5350
-        return "eni" + Convert.ToHexStringLower(hash)[..11];
-    }
-
     /// <summary>A fresh lab id: 6 hex digits.</summary>
     public static string NewLabId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
 
@@ -33,7 +22,7 @@ public static class LabNames
             readable = readable[..40];
         }
 
-        return $"{prefix}-{labId}-{readable}-{HostVeth(pod)[3..9]}";
+        return $"{prefix}-{labId}-{readable}-{HostVethName.For(pod.Namespace, pod.Name)[3..9]}";
     }
 
     /// <summary>Every namespace of lab <paramref name="labId"/> starts with this.</summary>

@@ -12,26 +12,26 @@ public sealed class MetricsPoller(NpaMetrics metrics, IPodEnforcer enforcer, ICl
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
-    private VerdictCounts last;
-    private readonly Dictionary<string, long> lastRestarts = new(StringComparer.Ordinal);
+    private VerdictCounts _last;
+    private readonly Dictionary<string, long> _lastRestarts = new(StringComparer.Ordinal);
 
     /// <summary>One poll; the loop calls it, tests call it directly.</summary>
     public void PollOnce()
     {
         if (enforcer.Verdicts is { } now)
         {
-            metrics.AcceptCount.WithLabels("ingress").Inc(Delta(now.IngressAllow, last.IngressAllow));
-            metrics.AcceptCount.WithLabels("egress").Inc(Delta(now.EgressAllow, last.EgressAllow));
-            metrics.DropCount.WithLabels("ingress").Inc(Delta(now.IngressDeny, last.IngressDeny));
-            metrics.DropCount.WithLabels("egress").Inc(Delta(now.EgressDeny, last.EgressDeny));
-            last = now;
+            metrics.AcceptCount.WithLabels("ingress").Inc(Delta(now.IngressAllow, _last.IngressAllow));
+            metrics.AcceptCount.WithLabels("egress").Inc(Delta(now.EgressAllow, _last.EgressAllow));
+            metrics.DropCount.WithLabels("ingress").Inc(Delta(now.IngressDeny, _last.IngressDeny));
+            metrics.DropCount.WithLabels("egress").Inc(Delta(now.EgressDeny, _last.EgressDeny));
+            _last = now;
         }
 
         foreach ((string resource, long restarts) in source.WatchRestarts)
         {
-            long previous = lastRestarts.GetValueOrDefault(resource);
+            long previous = _lastRestarts.GetValueOrDefault(resource);
             metrics.WatchRestarts.WithLabels(resource).Inc(Math.Max(0, restarts - previous));
-            lastRestarts[resource] = restarts;
+            _lastRestarts[resource] = restarts;
         }
 
         (int pods, long entries) = enforcer.Programmed;

@@ -1,3 +1,4 @@
+using Npa.Enforcer;
 using Npa.Ingest.Journal;
 
 namespace Npa.Host.Options;

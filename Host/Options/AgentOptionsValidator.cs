@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Npa.Enforcer;
 
 namespace Npa.Host.Options;
 

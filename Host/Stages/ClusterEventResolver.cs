@@ -12,27 +12,27 @@ namespace Npa.Host.Stages;
 /// </summary>
 public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPolicyResolver, INodePodDirectory
 {
-    private ResolverState state = new();
-    private readonly HashSet<ObjectRef> localPods = [];
-    private readonly NodeAddresses node = new();
-    private readonly Dictionary<ObjectRef, string> uids = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<ObjectRef, IReadOnlyList<System.Net.IPAddress>> addresses = new();
+    private ResolverState _state = new();
+    private readonly HashSet<ObjectRef> _localPods = [];
+    private readonly NodeAddresses _node = new();
+    private readonly Dictionary<ObjectRef, string> _uids = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ObjectRef, IReadOnlyList<System.Net.IPAddress>> _addresses = new();
 
     /// <summary>The resolver state itself (the controller builds PolicyEndpoints from it; single-threaded use).</summary>
-    public ResolverState State => state;
+    public ResolverState State => _state;
 
     public IReadOnlyDictionary<ObjectRef, PodPolicy> Desired =>
-        nodeName is null ? state.PodPolicies : state.PodPolicies.Where(kv => localPods.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => node.Apply(kv.Value));
+        nodeName is null ? _state.PodPolicies : _state.PodPolicies.Where(kv => _localPods.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => _node.Apply(kv.Value));
 
     /// <summary>Every known pod's addresses (thread-safe snapshot source for flow-log enrichment).</summary>
-    public IEnumerable<KeyValuePair<ObjectRef, IReadOnlyList<System.Net.IPAddress>>> PodAddresses => addresses;
+    public IEnumerable<KeyValuePair<ObjectRef, IReadOnlyList<System.Net.IPAddress>>> PodAddresses => _addresses;
 
     /// <summary>The uid of a pod the resolver knows, or null.</summary>
     public string? UidOf(ObjectRef pod)
     {
-        lock (uids)
+        lock (_uids)
         {
-            return uids.GetValueOrDefault(pod);
+            return _uids.GetValueOrDefault(pod);
         }
     }
 
@@ -40,7 +40,7 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
     /// The controller's resolver: PolicyEndpoints only (<see cref="ResolverState.ForPolicyEndpoints()"/>), no
     /// per-pod policies, rules resolved when built.
     /// </summary>
-    public static ClusterEventResolver ForPolicyEndpoints() => new() { state = ResolverState.ForPolicyEndpoints() };
+    public static ClusterEventResolver ForPolicyEndpoints() => new() { _state = ResolverState.ForPolicyEndpoints() };
 
     /// <summary>
     /// Replaces the state with one loaded from <paramref name="snapshot"/> in a single pass (the controller's
@@ -50,20 +50,20 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
     public void Load(ClusterSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        if (nodeName is not null || !state.EndpointsOnly)
+        if (nodeName is not null || !_state.EndpointsOnly)
         {
             throw new InvalidOperationException("only the controller's resolver loads a snapshot");
         }
 
-        state = ResolverState.ForPolicyEndpoints(snapshot);
-        lock (uids)
+        _state = ResolverState.ForPolicyEndpoints(snapshot);
+        lock (_uids)
         {
             foreach (PodInfo pod in snapshot.Pods)
             {
-                addresses[pod.Ref] = pod.Ips;
+                _addresses[pod.Ref] = pod.Ips;
                 if (pod.Uid.Length > 0)
                 {
-                    uids[pod.Ref] = pod.Uid;
+                    _uids[pod.Ref] = pod.Uid;
                 }
             }
         }
@@ -103,24 +103,24 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
             return PodPolicyChanges.None;
         }
 
-        lock (uids)
+        lock (_uids)
         {
             if (e is Ev.PodUpserted any)
             {
-                addresses[any.Pod.Ref] = any.Pod.Ips;
+                _addresses[any.Pod.Ref] = any.Pod.Ips;
             }
             else if (e is Ev.PodDeleted removed)
             {
-                addresses.TryRemove(removed.Pod, out _);
+                _addresses.TryRemove(removed.Pod, out _);
             }
 
             if (e is Ev.PodUpserted { Pod.Uid.Length: > 0 } withUid)
             {
-                uids[withUid.Pod.Ref] = withUid.Pod.Uid;
+                _uids[withUid.Pod.Ref] = withUid.Pod.Uid;
             }
             else if (e is Ev.PodDeleted gone)
             {
-                uids.Remove(gone.Pod);
+                _uids.Remove(gone.Pod);
             }
         }
 
@@ -129,16 +129,16 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
         {
             if (upserted.Pod.NodeName == nodeName && !upserted.Pod.HostNetwork)
             {
-                localPods.Add(upserted.Pod.Ref);
-                learnedNodeAddress = node.Learn(upserted.Pod);
+                _localPods.Add(upserted.Pod.Ref);
+                learnedNodeAddress = _node.Learn(upserted.Pod);
             }
             else
             {
-                localPods.Remove(upserted.Pod.Ref);
+                _localPods.Remove(upserted.Pod.Ref);
             }
         }
 
-        PodPolicyChanges changes = state.Apply(input);
+        PodPolicyChanges changes = _state.Apply(input);
         if (nodeName is null)
         {
             return changes;
@@ -146,15 +146,15 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
 
         // A node address seen for the first time changes every local pod: each gains the node-traffic rule.
         IEnumerable<PodPolicy> changed = learnedNodeAddress
-            ? state.PodPolicies.Where(kv => localPods.Contains(kv.Key)).Select(kv => kv.Value)
-            : changes.Changed.Where(p => localPods.Contains(p.Pod));
+            ? _state.PodPolicies.Where(kv => _localPods.Contains(kv.Key)).Select(kv => kv.Value)
+            : changes.Changed.Where(p => _localPods.Contains(p.Pod));
         PodPolicyChanges local = new(
-            changed.Select(node.Apply).ToArray(),
-            changes.Removed.Where(localPods.Contains).ToArray(),
+            changed.Select(_node.Apply).ToArray(),
+            changes.Removed.Where(_localPods.Contains).ToArray(),
             changes.PodsRecomputed);
         if (e is Ev.PodDeleted deleted)
         {
-            localPods.Remove(deleted.Pod);
+            _localPods.Remove(deleted.Pod);
         }
 
         return local;

@@ -16,7 +16,7 @@ public sealed class DiffStage(
     NpaMetrics metrics,
     ILogger<DiffStage> logger) : BackgroundService
 {
-    private readonly Dictionary<ObjectRef, PodPolicy> handedOff = new();
+    private readonly Dictionary<ObjectRef, PodPolicy> _handedOff = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -54,15 +54,15 @@ public sealed class DiffStage(
         {
             if (desired is null)
             {
-                return handedOff.Remove(pod) ? new PodPolicyChange(pod, null, 0) : null;
+                return _handedOff.Remove(pod) ? new PodPolicyChange(pod, null, 0) : null;
             }
 
-            if (handedOff.TryGetValue(pod, out PodPolicy? previous) && previous.Equals(desired))
+            if (_handedOff.TryGetValue(pod, out PodPolicy? previous) && previous.Equals(desired))
             {
                 return null;
             }
 
-            handedOff[pod] = desired;
+            _handedOff[pod] = desired;
             return new PodPolicyChange(pod, desired, 0);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

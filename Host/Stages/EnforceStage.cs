@@ -15,7 +15,7 @@ public sealed class EnforceStage(
     TimeProvider time,
     ILogger<EnforceStage> logger) : BackgroundService
 {
-    private readonly ResiliencePipeline retry = PipelineBuilder.Build(PipelineBuilder.EnforcerApply, logger, time);
+    private readonly ResiliencePipeline _retry = PipelineBuilder.Build(PipelineBuilder.EnforcerApply, logger, time);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -26,13 +26,13 @@ public sealed class EnforceStage(
             {
                 if (change.Desired is { } desired)
                 {
-                    retry.Execute(() => enforcer.Apply(desired));
+                    _retry.Execute(() => enforcer.Apply(desired));
                     int rules = desired.Ingress.Rules.Count + desired.Egress.Rules.Count;
                     StageLog.Programmed(logger, change.Pod, rules);
                 }
                 else
                 {
-                    retry.Execute(() => enforcer.RemovePod(change.Pod));
+                    _retry.Execute(() => enforcer.RemovePod(change.Pod));
                     StageLog.Removed(logger, change.Pod);
                 }
 

@@ -57,7 +57,7 @@ public sealed class FlowLogStage(
             new RingBufferReaderOptions { PinPath = Path.Combine(options.BpffsRoot, "maps", Npa.Enforcer.PinnedState.MapNames.Events) },
             new VerdictEventDecoder(MonotonicClock.OffsetToUnixNs(time)), counters, logger);
         FlowLogPipeline pipeline = new(
-            new FlowRecordEnricher(lookups, new RuleNames(enforcer), lookups),
+            new FlowRecordEnricher(lookups, new EnforcerRuleLookup(enforcer), lookups),
             new FlowAggregator(new FlowAggregatorOptions { LogAccept = options.LogLevel.Equals("debug", StringComparison.OrdinalIgnoreCase) }, time, counters),
             new FlowLogFormatter(options.NodeName), writer, shipper, counters, time);
         reader.Start();
@@ -103,16 +103,5 @@ public sealed class FlowLogStage(
             (delivered, dropped, folded, requests) = (counters.CloudWatchDelivered, counters.CloudWatchDropped, counters.CloudWatchFoldedLines, counters.CloudWatchRequests);
         }
         while (await timer.WaitForNextTickAsync(cancellationToken));
-    }
-
-    /// <summary>Rule ids in verdict events to the policy rules the enforcer registered for them.</summary>
-    private sealed class RuleNames(NodeEnforcer node) : IRuleLookup
-    {
-        public bool TryGetRule(uint ruleId, out RuleRef? rule)
-        {
-            bool found = node.RuleIds.TryGetRule(ruleId, out RuleRef r);
-            rule = found ? r : null;
-            return found;
-        }
     }
 }

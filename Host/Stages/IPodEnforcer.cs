@@ -1,3 +1,4 @@
+using Npa.Enforcer;
 using Npa.Host.Metrics;
 using Npa.Host.Options;
 using Npa.Resolver.MapState;

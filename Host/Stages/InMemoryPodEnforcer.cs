@@ -1,3 +1,4 @@
+using Npa.Enforcer;
 using Npa.Host.Metrics;
 using Npa.Host.Options;
 using Npa.Resolver.MapState;
@@ -11,12 +12,12 @@ namespace Npa.Host.Stages;
 /// </summary>
 public sealed class InMemoryPodEnforcer : IPodEnforcer
 {
-    private readonly Lock gate = new();
-    private readonly Dictionary<ObjectRef, PodPolicy> programmed = new();
-    private readonly Dictionary<ObjectRef, (IReadOnlyList<string> Veths, EnforcingMode Mode)> ensured = new();
-    private readonly HashSet<ObjectRef> adopted = [];
-    private readonly List<IReadOnlySet<ObjectRef>> staleSweeps = [];
-    private readonly Queue<PodPolicy> applied = new();
+    private readonly Lock _gate = new();
+    private readonly Dictionary<ObjectRef, PodPolicy> _programmed = new();
+    private readonly Dictionary<ObjectRef, (IReadOnlyList<string> Veths, EnforcingMode Mode)> _ensured = new();
+    private readonly HashSet<ObjectRef> _adopted = [];
+    private readonly List<IReadOnlySet<ObjectRef>> _staleSweeps = [];
+    private readonly Queue<PodPolicy> _applied = new();
 
     /// <summary>How many of the latest applies <see cref="Applied"/> keeps.</summary>
     public const int AppliedKept = 10_000;
@@ -25,9 +26,9 @@ public sealed class InMemoryPodEnforcer : IPodEnforcer
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return (programmed.Count, programmed.Values.Sum(p => (long)(p.Ingress.Rules.Count + p.Egress.Rules.Count)));
+                return (_programmed.Count, _programmed.Values.Sum(p => (long)(p.Ingress.Rules.Count + p.Egress.Rules.Count)));
             }
         }
     }
@@ -40,9 +41,9 @@ public sealed class InMemoryPodEnforcer : IPodEnforcer
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return [.. applied];
+                return [.. _applied];
             }
         }
     }
@@ -52,9 +53,9 @@ public sealed class InMemoryPodEnforcer : IPodEnforcer
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return new Dictionary<ObjectRef, PodPolicy>(programmed);
+                return new Dictionary<ObjectRef, PodPolicy>(_programmed);
             }
         }
     }
@@ -64,9 +65,9 @@ public sealed class InMemoryPodEnforcer : IPodEnforcer
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return new Dictionary<ObjectRef, (IReadOnlyList<string>, EnforcingMode)>(ensured);
+                return new Dictionary<ObjectRef, (IReadOnlyList<string>, EnforcingMode)>(_ensured);
             }
         }
     }
@@ -76,9 +77,9 @@ public sealed class InMemoryPodEnforcer : IPodEnforcer
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return staleSweeps.ToList();
+                return _staleSweeps.ToList();
             }
         }
     }
@@ -87,25 +88,25 @@ public sealed class InMemoryPodEnforcer : IPodEnforcer
     public void Adopt(PodPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        lock (gate)
+        lock (_gate)
         {
-            programmed[policy.Pod] = policy;
-            adopted.Add(policy.Pod);
+            _programmed[policy.Pod] = policy;
+            _adopted.Add(policy.Pod);
         }
     }
 
     public IReadOnlyList<ObjectRef> RemoveStalePods(IReadOnlySet<ObjectRef> listed)
     {
         ArgumentNullException.ThrowIfNull(listed);
-        lock (gate)
+        lock (_gate)
         {
-            staleSweeps.Add(listed);
-            List<ObjectRef> gone = adopted.Where(p => !listed.Contains(p)).ToList();
+            _staleSweeps.Add(listed);
+            List<ObjectRef> gone = _adopted.Where(p => !listed.Contains(p)).ToList();
             foreach (ObjectRef pod in gone)
             {
-                programmed.Remove(pod);
-                ensured.Remove(pod);
-                adopted.Remove(pod);
+                _programmed.Remove(pod);
+                _ensured.Remove(pod);
+                _adopted.Remove(pod);
             }
 
             return gone;
@@ -114,32 +115,32 @@ public sealed class InMemoryPodEnforcer : IPodEnforcer
 
     public void EnsurePod(ObjectRef pod, IReadOnlyList<string> hostVeths, EnforcingMode mode)
     {
-        lock (gate)
+        lock (_gate)
         {
-            ensured[pod] = (hostVeths, mode);
+            _ensured[pod] = (hostVeths, mode);
         }
     }
 
     public void Apply(PodPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        lock (gate)
+        lock (_gate)
         {
-            programmed[policy.Pod] = policy;
-            applied.Enqueue(policy);
-            if (applied.Count > AppliedKept)
+            _programmed[policy.Pod] = policy;
+            _applied.Enqueue(policy);
+            if (_applied.Count > AppliedKept)
             {
-                applied.Dequeue();
+                _applied.Dequeue();
             }
         }
     }
 
     public bool RemovePod(ObjectRef pod)
     {
-        lock (gate)
+        lock (_gate)
         {
-            bool known = programmed.Remove(pod);
-            return ensured.Remove(pod) || known;
+            bool known = _programmed.Remove(pod);
+            return _ensured.Remove(pod) || known;
         }
     }
 }

@@ -3,7 +3,6 @@ using Npa.Host.Cni;
 using Npa.Host.Metrics;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
-using HostMode = Npa.Host.Options.EnforcingMode;
 
 namespace Npa.Host.Stages;
 
@@ -12,13 +11,13 @@ namespace Npa.Host.Stages;
 /// identity (namespace/name/uid). A pod the pipeline programs before any CNI call (present before
 /// the agent started) is attached first on the host veth the CNI naming rule gives it.
 /// </summary>
-public sealed class NodePodEnforcer(NodeEnforcer enforcer, HostMode defaultMode, Func<ObjectRef, string?> uidOf) : IPodEnforcer
+public sealed class NodePodEnforcer(NodeEnforcer enforcer, EnforcingMode defaultMode, Func<ObjectRef, string?> uidOf) : IPodEnforcer
 {
     /// <summary>Used when the uid is not known yet (a CNI ADD that beats the pod's watch event).</summary>
     public const string UnknownUid = "unknown";
 
     /// <summary>Pods adopted from the pinned registry when the enforcer was opened, before this agent programmed anything.</summary>
-    private readonly HashSet<PodKey> adopted = enforcer.Pods().Select(p => p.Pod).ToHashSet();
+    private readonly HashSet<PodKey> _adopted = enforcer.Pods().Select(p => p.Pod).ToHashSet();
 
     public (int Pods, long Entries) Programmed
     {
@@ -38,12 +37,12 @@ public sealed class NodePodEnforcer(NodeEnforcer enforcer, HostMode defaultMode,
         }
     }
 
-    public void EnsurePod(ObjectRef pod, IReadOnlyList<string> hostVeths, HostMode mode)
+    public void EnsurePod(ObjectRef pod, IReadOnlyList<string> hostVeths, EnforcingMode mode)
     {
         ArgumentNullException.ThrowIfNull(hostVeths);
         PodKey key = KeyOf(pod);
         // The enforcer programs a pod on one veth: the primary interface carries its pod IPs.
-        enforcer.EnsurePod(key, new PodAttachment(hostVeths[0]), ToEnforcer(mode));
+        enforcer.EnsurePod(key, new PodAttachment(hostVeths[0]), mode);
     }
 
     public void Apply(PodPolicy policy)
@@ -52,7 +51,7 @@ public sealed class NodePodEnforcer(NodeEnforcer enforcer, HostMode defaultMode,
         PodKey key = KeyOf(policy.Pod);
         if (enforcer.GetPod(key) is null)
         {
-            enforcer.EnsurePod(key, new PodAttachment(HostVethName.For(policy.Pod.Namespace, policy.Pod.Name)), ToEnforcer(defaultMode));
+            enforcer.EnsurePod(key, new PodAttachment(HostVethName.For(policy.Pod.Namespace, policy.Pod.Name)), defaultMode);
         }
 
         enforcer.Apply(key, policy);
@@ -72,7 +71,7 @@ public sealed class NodePodEnforcer(NodeEnforcer enforcer, HostMode defaultMode,
     public IReadOnlyList<ObjectRef> RemoveStalePods(IReadOnlySet<ObjectRef> listed)
     {
         ArgumentNullException.ThrowIfNull(listed);
-        HashSet<PodKey> keep = enforcer.Pods().Select(p => p.Pod).Where(k => !adopted.Contains(k) || (listed.Contains(k.Ref) && SameUid(k))).ToHashSet();
+        HashSet<PodKey> keep = enforcer.Pods().Select(p => p.Pod).Where(k => !_adopted.Contains(k) || (listed.Contains(k.Ref) && SameUid(k))).ToHashSet();
         return enforcer.RemovePodsExcept(keep).Select(k => k.Ref).ToList();
     }
 
@@ -89,11 +88,4 @@ public sealed class NodePodEnforcer(NodeEnforcer enforcer, HostMode defaultMode,
 
         return new PodKey(pod.Namespace, pod.Name, uid);
     }
-
-    private static EnforcingMode ToEnforcer(HostMode mode) => mode switch
-    {
-        HostMode.Standard => EnforcingMode.Standard,
-        HostMode.Strict => EnforcingMode.Strict,
-        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "enforcing mode must be standard or strict"),
-    };
 }

@@ -33,11 +33,11 @@ public sealed class ResolveStage(
     TimeProvider time) : BackgroundService
 {
     /// <summary>Pods touched by a batch that is not handed on yet (the journal's restored set, or the first lists).</summary>
-    private readonly HashSet<ObjectRef> restoring = [];
-    private readonly HashSet<ResourceKind> unlisted = [.. source.FirstListKinds];
-    private readonly long holdStarted = time.GetTimestamp();
-    private readonly string firstListNames = string.Join(", ", source.FirstListKinds.Order());
-    private bool restoreInProgress;
+    private readonly HashSet<ObjectRef> _restoring = [];
+    private readonly HashSet<ResourceKind> _unlisted = [.. source.FirstListKinds];
+    private readonly long _holdStarted = time.GetTimestamp();
+    private readonly string _firstListNames = string.Join(", ", source.FirstListKinds.Order());
+    private bool _restoreInProgress;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -46,17 +46,17 @@ public sealed class ResolveStage(
         {
             while (true)
             {
-                if (unlisted.Count > 0)
+                if (_unlisted.Count > 0)
                 {
-                    TimeSpan left = source.FirstListWait - time.GetElapsedTime(holdStarted);
+                    TimeSpan left = source.FirstListWait - time.GetElapsedTime(_holdStarted);
                     bool? more = left > TimeSpan.Zero ? await WaitToReadAsync(accepted, left, stoppingToken) : null;
                     if (more is null)
                     {
                         // A kind was not listed in time (a missing CRD, no permission): go on with what we have.
-                        string missing = string.Join(", ", unlisted.Order());
-                        StageLog.FirstListsIncomplete(logger, missing, source.FirstListWait, restoring.Count);
-                        unlisted.Clear();
-                        if (!restoreInProgress)
+                        string missing = string.Join(", ", _unlisted.Order());
+                        StageLog.FirstListsIncomplete(logger, missing, source.FirstListWait, _restoring.Count);
+                        _unlisted.Clear();
+                        if (!_restoreInProgress)
                         {
                             await HandOnAsync(Settled(), time.GetTimestamp(), stoppingToken);
                         }
@@ -108,30 +108,30 @@ public sealed class ResolveStage(
         if (accepted.Restored)
         {
             Hold(changes);
-            restoreInProgress = !accepted.EndsRestore;
-            if (restoreInProgress)
+            _restoreInProgress = !accepted.EndsRestore;
+            if (_restoreInProgress)
             {
                 return;
             }
 
             changes = Settled(); // the restored set goes on whole; live changes after it still wait for the first lists
         }
-        else if (unlisted.Count > 0)
+        else if (_unlisted.Count > 0)
         {
             Hold(changes);
             if (accepted.Event is SourceSynced { ResourceVersion.Length: > 0 } listed)
             {
-                unlisted.Remove(listed.SyncedKind);
+                _unlisted.Remove(listed.SyncedKind);
             }
 
-            if (unlisted.Count > 0)
+            if (_unlisted.Count > 0)
             {
                 MarkPodsListed(accepted.Event);
                 return;
             }
 
             changes = Settled();
-            StageLog.FirstListsComplete(logger, firstListNames, changes.Changed.Count + changes.Removed.Count);
+            StageLog.FirstListsComplete(logger, _firstListNames, changes.Changed.Count + changes.Removed.Count);
         }
 
         MarkPodsListed(accepted.Event);
@@ -140,8 +140,8 @@ public sealed class ResolveStage(
 
     private void Hold(PodPolicyChanges changes)
     {
-        restoring.UnionWith(changes.Changed.Select(p => p.Pod));
-        restoring.UnionWith(changes.Removed);
+        _restoring.UnionWith(changes.Changed.Select(p => p.Pod));
+        _restoring.UnionWith(changes.Removed);
     }
 
     private void MarkPodsListed(ClusterEvent e)
@@ -179,8 +179,8 @@ public sealed class ResolveStage(
     private PodPolicyChanges Settled()
     {
         IReadOnlyDictionary<ObjectRef, PodPolicy> desired = resolver.Desired;
-        List<ObjectRef> touched = [.. restoring.Order()];
-        restoring.Clear();
+        List<ObjectRef> touched = [.. _restoring.Order()];
+        _restoring.Clear();
         return new PodPolicyChanges(
             [.. touched.Where(desired.ContainsKey).Select(p => desired[p])],
             [.. touched.Where(p => !desired.ContainsKey(p))],

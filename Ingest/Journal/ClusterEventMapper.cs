@@ -14,16 +14,16 @@ public static class ClusterEventMapper
     public static JournalEvent? ToJournal(ClusterEvent e) => e switch
     {
         NamespaceUpserted x => JournalModelMapper.Upsert(x.Namespace),
-        NamespaceDeleted x => JournalModelMapper.Delete(JournalObjectKind.Namespace, "", x.Name),
+        NamespaceDeleted x => JournalModelMapper.Delete(ResourceKind.Namespace, "", x.Name),
         PodUpserted x => JournalModelMapper.Upsert(x.Pod),
-        PodDeleted x => JournalModelMapper.Delete(JournalObjectKind.Pod, x.Pod.Namespace, x.Pod.Name),
+        PodDeleted x => JournalModelMapper.Delete(ResourceKind.Pod, x.Pod.Namespace, x.Pod.Name),
         PolicyUpserted x => JournalModelMapper.Upsert(x.Policy),
-        PolicyDeleted x => JournalModelMapper.Delete(JournalObjectKind.NetworkPolicy, x.Policy.Namespace, x.Policy.Name),
+        PolicyDeleted x => JournalModelMapper.Delete(ResourceKind.NetworkPolicy, x.Policy.Namespace, x.Policy.Name),
         ServiceUpserted x => JournalModelMapper.Upsert(x.Service),
-        ServiceDeleted x => JournalModelMapper.Delete(JournalObjectKind.Service, x.Service.Namespace, x.Service.Name),
+        ServiceDeleted x => JournalModelMapper.Delete(ResourceKind.Service, x.Service.Namespace, x.Service.Name),
         PolicyEndpointUpserted x => JournalModelMapper.Upsert(x.Endpoint),
         PolicyEndpointDeleted x => DeleteEndpoint(x),
-        SourceSynced x => JournalModelMapper.Synced((JournalObjectKind)x.SyncedKind),
+        SourceSynced x => JournalModelMapper.Synced(x.SyncedKind),
         ObjectRejected => null,
         _ => throw new ArgumentException($"no journal form for {e.GetType().Name}", nameof(e)),
     };
@@ -34,19 +34,19 @@ public static class ClusterEventMapper
         ArgumentNullException.ThrowIfNull(e);
         return (e.Operation, e.Kind) switch
         {
-            (JournalOperation.Upsert, JournalObjectKind.Namespace) => new NamespaceUpserted(JournalModelMapper.ToModel(Payload(e, e.NamespaceObject)), ""),
-            (JournalOperation.Upsert, JournalObjectKind.Pod) => new PodUpserted(JournalModelMapper.ToModel(Payload(e, e.Pod)), ""),
-            (JournalOperation.Upsert, JournalObjectKind.NetworkPolicy) => new PolicyUpserted(JournalModelMapper.ToModel(Payload(e, e.Policy)), ""),
-            (JournalOperation.Upsert, JournalObjectKind.Service) => new ServiceUpserted(JournalModelMapper.ToModel(Payload(e, e.Service)), ""),
-            (JournalOperation.Upsert, JournalObjectKind.PolicyEndpoint) =>
+            (JournalOperation.Upsert, ResourceKind.Namespace) => new NamespaceUpserted(JournalModelMapper.ToModel(Payload(e, e.NamespaceObject)), ""),
+            (JournalOperation.Upsert, ResourceKind.Pod) => new PodUpserted(JournalModelMapper.ToModel(Payload(e, e.Pod)), ""),
+            (JournalOperation.Upsert, ResourceKind.NetworkPolicy) => new PolicyUpserted(JournalModelMapper.ToModel(Payload(e, e.Policy)), ""),
+            (JournalOperation.Upsert, ResourceKind.Service) => new ServiceUpserted(JournalModelMapper.ToModel(Payload(e, e.Service)), ""),
+            (JournalOperation.Upsert, ResourceKind.PolicyEndpoint) =>
                 new PolicyEndpointUpserted(JournalModelMapper.ToModel(Payload(e, e.PolicyEndpoint)), ""),
-            (JournalOperation.Delete, JournalObjectKind.Namespace) => new NamespaceDeleted(e.Name, ""),
-            (JournalOperation.Delete, JournalObjectKind.Pod) => new PodDeleted(new ObjectRef(e.Namespace, e.Name), "", ""),
-            (JournalOperation.Delete, JournalObjectKind.NetworkPolicy) => new PolicyDeleted(new ObjectRef(e.Namespace, e.Name), "", ""),
-            (JournalOperation.Delete, JournalObjectKind.Service) => new ServiceDeleted(new ObjectRef(e.Namespace, e.Name), ""),
-            (JournalOperation.Delete, JournalObjectKind.PolicyEndpoint) =>
+            (JournalOperation.Delete, ResourceKind.Namespace) => new NamespaceDeleted(e.Name, ""),
+            (JournalOperation.Delete, ResourceKind.Pod) => new PodDeleted(new ObjectRef(e.Namespace, e.Name), "", ""),
+            (JournalOperation.Delete, ResourceKind.NetworkPolicy) => new PolicyDeleted(new ObjectRef(e.Namespace, e.Name), "", ""),
+            (JournalOperation.Delete, ResourceKind.Service) => new ServiceDeleted(new ObjectRef(e.Namespace, e.Name), ""),
+            (JournalOperation.Delete, ResourceKind.PolicyEndpoint) =>
                 new PolicyEndpointDeleted(new ObjectRef(e.Namespace, e.Name), new PolicyReference("", e.Namespace), ""),
-            (JournalOperation.SourceSynced, _) => new SourceSynced((ResourceKind)e.Kind, "", 0, 0, Relist: false),
+            (JournalOperation.SourceSynced, _) => new SourceSynced(e.Kind, "", 0, 0, Relist: false),
             _ => throw new ArgumentException($"journal event {e} has no domain form", nameof(e)),
         };
     }
@@ -54,11 +54,11 @@ public static class ClusterEventMapper
     /// <summary>A delete of the object <paramref name="key"/> names, marked synthetic (nothing was seen to delete it).</summary>
     public static ClusterEvent SyntheticDelete(JournalObjectKey key) => key.Kind switch
     {
-        JournalObjectKind.Namespace => new NamespaceDeleted(key.Name, "", Synthetic: true),
-        JournalObjectKind.Pod => new PodDeleted(new ObjectRef(key.Namespace, key.Name), "", "", Synthetic: true),
-        JournalObjectKind.NetworkPolicy => new PolicyDeleted(new ObjectRef(key.Namespace, key.Name), "", "", Synthetic: true),
-        JournalObjectKind.Service => new ServiceDeleted(new ObjectRef(key.Namespace, key.Name), "", Synthetic: true),
-        JournalObjectKind.PolicyEndpoint => new PolicyEndpointDeleted(new ObjectRef(key.Namespace, key.Name), new PolicyReference("", key.Namespace), "", Synthetic: true),
+        ResourceKind.Namespace => new NamespaceDeleted(key.Name, "", Synthetic: true),
+        ResourceKind.Pod => new PodDeleted(new ObjectRef(key.Namespace, key.Name), "", "", Synthetic: true),
+        ResourceKind.NetworkPolicy => new PolicyDeleted(new ObjectRef(key.Namespace, key.Name), "", "", Synthetic: true),
+        ResourceKind.Service => new ServiceDeleted(new ObjectRef(key.Namespace, key.Name), "", Synthetic: true),
+        ResourceKind.PolicyEndpoint => new PolicyEndpointDeleted(new ObjectRef(key.Namespace, key.Name), new PolicyReference("", key.Namespace), "", Synthetic: true),
         _ => throw new ArgumentException($"no object kind in {key}", nameof(key)),
     };
 
@@ -67,7 +67,7 @@ public static class ClusterEventMapper
         e is SourceSynced or ObjectRejected ? null : ToJournal(e)?.Key;
 
     private static JournalEvent DeleteEndpoint(PolicyEndpointDeleted x) =>
-        JournalModelMapper.Delete(JournalObjectKind.PolicyEndpoint, x.Endpoint.Namespace, x.Endpoint.Name);
+        JournalModelMapper.Delete(ResourceKind.PolicyEndpoint, x.Endpoint.Namespace, x.Endpoint.Name);
 
     private static T Payload<T>(JournalEvent e, T? payload)
         where T : class =>

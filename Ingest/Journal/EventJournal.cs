@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npa.Resolver.Events;
 
 namespace Npa.Ingest.Journal;
 
@@ -13,25 +14,25 @@ namespace Npa.Ingest.Journal;
 /// </summary>
 public sealed class EventJournal : IDisposable
 {
-    private readonly JournalOptions options;
-    private readonly TimeProvider time;
-    private readonly ILogger logger;
-    private readonly Lock gate = new();
-    private readonly JournalObjectSet objects;
-    private FileStream? segment;
-    private ulong lastSequence;
-    private ulong lastSnapshotSequence;
-    private long totalBytes;
+    private readonly JournalOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly JournalObjectSet _objects;
+    private FileStream? _segment;
+    private ulong _lastSequence;
+    private ulong _lastSnapshotSequence;
+    private long _totalBytes;
 
     private EventJournal(JournalOptions options, TimeProvider time, ILogger logger, JournalReadResult restored)
     {
-        this.options = options;
-        this.time = time;
-        this.logger = logger;
+        _options = options;
+        _time = time;
+        _logger = logger;
         Restored = restored;
-        objects = restored.Objects;
-        lastSequence = restored.LastSequence;
-        lastSnapshotSequence = restored.Snapshot?.Sequence ?? 0;
+        _objects = restored.Objects;
+        _lastSequence = restored.LastSequence;
+        _lastSnapshotSequence = restored.Snapshot?.Sequence ?? 0;
     }
 
     /// <summary>What <see cref="Open"/> found on disk.</summary>
@@ -42,9 +43,9 @@ public sealed class EventJournal : IDisposable
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return objects;
+                return _objects;
             }
         }
     }
@@ -53,15 +54,15 @@ public sealed class EventJournal : IDisposable
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return lastSequence;
+                return _lastSequence;
             }
         }
     }
 
     /// <summary>Bytes the journal's files take on disk.</summary>
-    public long TotalBytes => Interlocked.Read(ref totalBytes);
+    public long TotalBytes => Interlocked.Read(ref _totalBytes);
 
     public static EventJournal Open(JournalOptions options, TimeProvider? time = null, ILogger? logger = null)
     {
@@ -91,30 +92,30 @@ public sealed class EventJournal : IDisposable
     public JournalRecord Append(JournalEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        if (e.Operation == JournalOperation.Unknown || e.Kind == JournalObjectKind.Unknown)
+        if (e.Operation == JournalOperation.Unknown || e.Kind == ResourceKind.Unknown)
         {
             throw new ArgumentException($"journal event {e} needs an operation and a kind", nameof(e));
         }
 
-        lock (gate)
+        lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(segment is null, this);
+            ObjectDisposedException.ThrowIf(_segment is null, this);
             JournalRecord record = new()
             {
-                Sequence = lastSequence + 1,
-                UnixTimeMilliseconds = time.GetUtcNow().ToUnixTimeMilliseconds(),
+                Sequence = _lastSequence + 1,
+                UnixTimeMilliseconds = _time.GetUtcNow().ToUnixTimeMilliseconds(),
                 Event = e,
             };
             byte[] frame = JournalFraming.FrameValue(record);
-            segment.Write(frame);
-            segment.Flush(flushToDisk: options.SyncEachAppend);
-            lastSequence = record.Sequence;
-            objects.Apply(e);
-            Interlocked.Add(ref totalBytes, frame.Length);
-            if (segment.Length >= options.SegmentMaxBytes)
+            _segment.Write(frame);
+            _segment.Flush(flushToDisk: _options.SyncEachAppend);
+            _lastSequence = record.Sequence;
+            _objects.Apply(e);
+            Interlocked.Add(ref _totalBytes, frame.Length);
+            if (_segment.Length >= _options.SegmentMaxBytes)
             {
-                segment.Dispose();
-                segment = null;
+                _segment.Dispose();
+                _segment = null;
                 OpenSegment();
                 Snapshot();
             }
@@ -126,15 +127,15 @@ public sealed class EventJournal : IDisposable
     /// <summary>Writes a snapshot of the current object set and prunes what it makes unnecessary.</summary>
     public void Snapshot()
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (lastSequence == lastSnapshotSequence && File.Exists(Path.Combine(options.Directory, JournalFiles.SnapshotName(lastSequence))))
+            if (_lastSequence == _lastSnapshotSequence && File.Exists(Path.Combine(_options.Directory, JournalFiles.SnapshotName(_lastSequence))))
             {
                 return;
             }
 
-            JournalSnapshot snapshot = objects.ToSnapshot(lastSequence, time.GetUtcNow().ToUnixTimeMilliseconds());
-            string final = Path.Combine(options.Directory, JournalFiles.SnapshotName(lastSequence));
+            JournalSnapshot snapshot = _objects.ToSnapshot(_lastSequence, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            string final = Path.Combine(_options.Directory, JournalFiles.SnapshotName(_lastSequence));
             string temp = final + ".tmp";
             using (FileStream stream = new(temp, FileMode.Create, FileAccess.Write, FileShare.None))
             {
@@ -144,8 +145,8 @@ public sealed class EventJournal : IDisposable
             }
 
             File.Move(temp, final, overwrite: true);
-            lastSnapshotSequence = lastSequence;
-            JournalLog.SnapshotWritten(logger, lastSequence, snapshot.Objects.Count);
+            _lastSnapshotSequence = _lastSequence;
+            JournalLog.SnapshotWritten(_logger, _lastSequence, snapshot.Objects.Count);
             Prune();
             RecountBytes();
         }
@@ -153,54 +154,54 @@ public sealed class EventJournal : IDisposable
 
     public void Dispose()
     {
-        lock (gate)
+        lock (_gate)
         {
-            segment?.Dispose();
-            segment = null;
+            _segment?.Dispose();
+            _segment = null;
         }
     }
 
     private void OpenSegment()
     {
-        List<(ulong First, string Path)> segments = JournalFiles.Segments(options.Directory);
-        if (segments.Count > 0 && new FileInfo(segments[^1].Path).Length < options.SegmentMaxBytes)
+        List<(ulong First, string Path)> segments = JournalFiles.Segments(_options.Directory);
+        if (segments.Count > 0 && new FileInfo(segments[^1].Path).Length < _options.SegmentMaxBytes)
         {
-            segment = new FileStream(segments[^1].Path, FileMode.Append, FileAccess.Write, FileShare.Read);
+            _segment = new FileStream(segments[^1].Path, FileMode.Append, FileAccess.Write, FileShare.Read);
             return;
         }
 
-        string path = Path.Combine(options.Directory, JournalFiles.SegmentName(lastSequence + 1));
-        segment = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
-        segment.Write(JournalFraming.FileHeader(JournalFraming.SegmentMagic));
-        segment.Flush(flushToDisk: true);
+        string path = Path.Combine(_options.Directory, JournalFiles.SegmentName(_lastSequence + 1));
+        _segment = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
+        _segment.Write(JournalFraming.FileHeader(JournalFraming.SegmentMagic));
+        _segment.Flush(flushToDisk: true);
     }
 
     /// <summary>Keeps the newest snapshots and the segments holding records after the oldest kept one.</summary>
     private void Prune()
     {
-        List<(ulong Sequence, string Path)> snapshots = JournalFiles.Snapshots(options.Directory);
-        int keep = Math.Max(1, options.SnapshotsToKeep);
+        List<(ulong Sequence, string Path)> snapshots = JournalFiles.Snapshots(_options.Directory);
+        int keep = Math.Max(1, _options.SnapshotsToKeep);
         for (int i = 0; i < snapshots.Count - keep; i++)
         {
             File.Delete(snapshots[i].Path);
         }
 
         ulong covered = snapshots[Math.Max(0, snapshots.Count - keep)].Sequence;
-        List<(ulong First, string Path)> segments = JournalFiles.Segments(options.Directory);
+        List<(ulong First, string Path)> segments = JournalFiles.Segments(_options.Directory);
         for (int i = 0; i + 1 < segments.Count; i++)
         {
             // Segment i holds records First(i) .. First(i+1)-1.
             if (segments[i + 1].First - 1 <= covered)
             {
                 File.Delete(segments[i].Path);
-                JournalLog.SegmentPruned(logger, segments[i].Path);
+                JournalLog.SegmentPruned(_logger, segments[i].Path);
             }
         }
     }
 
     private void RecountBytes()
     {
-        long bytes = new DirectoryInfo(options.Directory).EnumerateFiles().Sum(f => f.Length);
-        Interlocked.Exchange(ref totalBytes, bytes);
+        long bytes = new DirectoryInfo(_options.Directory).EnumerateFiles().Sum(f => f.Length);
+        Interlocked.Exchange(ref _totalBytes, bytes);
     }
 }

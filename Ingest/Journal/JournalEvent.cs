@@ -1,4 +1,5 @@
 using MessagePack;
+using Npa.Resolver.Events;
 
 namespace Npa.Ingest.Journal;
 
@@ -13,17 +14,6 @@ public enum JournalOperation : byte
     SourceSynced = 3,
 }
 
-/// <summary>The kind of object a journal event is about.</summary>
-public enum JournalObjectKind : byte
-{
-    Unknown = 0,
-    Namespace = 1,
-    Pod = 2,
-    NetworkPolicy = 3,
-    Service = 4,
-    PolicyEndpoint = 5,
-}
-
 /// <summary>
 /// One input event as the journal stores it: an upsert carries the whole object in the payload
 /// field of its kind, a delete carries only the identity. Field numbers are the wire format: never
@@ -35,8 +25,9 @@ public sealed class JournalEvent
     [Key(0)]
     public JournalOperation Operation { get; set; }
 
+    /// <summary>The kind of object; stored as the byte value of <see cref="ResourceKind"/>.</summary>
     [Key(1)]
-    public JournalObjectKind Kind { get; set; }
+    public ResourceKind Kind { get; set; }
 
     /// <summary>The object's namespace; empty for cluster-scoped objects (Namespace).</summary>
     [Key(2)]

@@ -1,3 +1,4 @@
+using Npa.Resolver.Events;
 using System.Net;
 using Npa.Resolver.Model;
 
@@ -11,38 +12,38 @@ public static class JournalModelMapper
 {
     public static JournalEvent Upsert(NamespaceInfo ns) => new()
     {
-        Operation = JournalOperation.Upsert, Kind = JournalObjectKind.Namespace, Name = ns.Name, NamespaceObject = ToDto(ns),
+        Operation = JournalOperation.Upsert, Kind = ResourceKind.Namespace, Name = ns.Name, NamespaceObject = ToDto(ns),
     };
 
     public static JournalEvent Upsert(PodInfo pod) => new()
     {
-        Operation = JournalOperation.Upsert, Kind = JournalObjectKind.Pod, Namespace = pod.Namespace, Name = pod.Name, Pod = ToDto(pod),
+        Operation = JournalOperation.Upsert, Kind = ResourceKind.Pod, Namespace = pod.Namespace, Name = pod.Name, Pod = ToDto(pod),
     };
 
     public static JournalEvent Upsert(NetworkPolicySpec policy) => new()
     {
-        Operation = JournalOperation.Upsert, Kind = JournalObjectKind.NetworkPolicy, Namespace = policy.Namespace, Name = policy.Name,
+        Operation = JournalOperation.Upsert, Kind = ResourceKind.NetworkPolicy, Namespace = policy.Namespace, Name = policy.Name,
         Policy = ToDto(policy),
     };
 
     public static JournalEvent Upsert(ServiceInfo service) => new()
     {
-        Operation = JournalOperation.Upsert, Kind = JournalObjectKind.Service, Namespace = service.Namespace, Name = service.Name,
+        Operation = JournalOperation.Upsert, Kind = ResourceKind.Service, Namespace = service.Namespace, Name = service.Name,
         Service = ToDto(service),
     };
 
     public static JournalEvent Upsert(PolicyEndpointSpec endpoint) => new()
     {
-        Operation = JournalOperation.Upsert, Kind = JournalObjectKind.PolicyEndpoint, Namespace = endpoint.Namespace,
+        Operation = JournalOperation.Upsert, Kind = ResourceKind.PolicyEndpoint, Namespace = endpoint.Namespace,
         Name = endpoint.Name, PolicyEndpoint = ToDto(endpoint),
     };
 
-    public static JournalEvent Delete(JournalObjectKind kind, string? ns, string name) => new()
+    public static JournalEvent Delete(ResourceKind kind, string? ns, string name) => new()
     {
         Operation = JournalOperation.Delete, Kind = kind, Namespace = ns ?? "", Name = name,
     };
 
-    public static JournalEvent Synced(JournalObjectKind kind) => new() { Operation = JournalOperation.SourceSynced, Kind = kind };
+    public static JournalEvent Synced(ResourceKind kind) => new() { Operation = JournalOperation.SourceSynced, Kind = kind };
 
     // ---- to DTO ----
 

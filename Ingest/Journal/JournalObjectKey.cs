@@ -1,7 +1,9 @@
+using Npa.Resolver.Events;
+
 namespace Npa.Ingest.Journal;
 
 /// <summary>Identity of one object in the journal's object set.</summary>
-public readonly record struct JournalObjectKey(JournalObjectKind Kind, string Namespace, string Name) : IComparable<JournalObjectKey>
+public readonly record struct JournalObjectKey(ResourceKind Kind, string Namespace, string Name) : IComparable<JournalObjectKey>
 {
     public int CompareTo(JournalObjectKey other)
     {

@@ -9,14 +9,14 @@ namespace Npa.Ingest.Journal;
 /// </summary>
 public sealed class JournalObjectSet
 {
-    private readonly SortedDictionary<JournalObjectKey, JournalEvent> objects = new();
+    private readonly SortedDictionary<JournalObjectKey, JournalEvent> _objects = new();
 
-    public int Count => objects.Count;
+    public int Count => _objects.Count;
 
     /// <summary>One upsert event per live object, in key order (the snapshot form).</summary>
-    public IReadOnlyList<JournalEvent> Objects => objects.Values.ToList();
+    public IReadOnlyList<JournalEvent> Objects => _objects.Values.ToList();
 
-    public IEnumerable<JournalObjectKey> Keys => objects.Keys;
+    public IEnumerable<JournalObjectKey> Keys => _objects.Keys;
 
     public static JournalObjectSet From(JournalSnapshot? snapshot)
     {
@@ -29,7 +29,7 @@ public sealed class JournalObjectSet
         return set;
     }
 
-    public bool Contains(JournalObjectKey key) => objects.ContainsKey(key);
+    public bool Contains(JournalObjectKey key) => _objects.ContainsKey(key);
 
     public void Apply(JournalEvent e)
     {
@@ -37,10 +37,10 @@ public sealed class JournalObjectSet
         switch (e.Operation)
         {
             case JournalOperation.Upsert:
-                objects[e.Key] = e;
+                _objects[e.Key] = e;
                 break;
             case JournalOperation.Delete:
-                objects.Remove(e.Key);
+                _objects.Remove(e.Key);
                 break;
             case JournalOperation.SourceSynced:
                 break;
@@ -50,20 +50,20 @@ public sealed class JournalObjectSet
     }
 
     public JournalSnapshot ToSnapshot(ulong sequence, long unixTimeMilliseconds) =>
-        new() { Sequence = sequence, UnixTimeMilliseconds = unixTimeMilliseconds, Objects = objects.Values.ToList() };
+        new() { Sequence = sequence, UnixTimeMilliseconds = unixTimeMilliseconds, Objects = _objects.Values.ToList() };
 
     public IEnumerable<NamespaceInfo> Namespaces =>
-        objects.Values.Where(e => e.NamespaceObject is not null).Select(e => JournalModelMapper.ToModel(e.NamespaceObject!));
+        _objects.Values.Where(e => e.NamespaceObject is not null).Select(e => JournalModelMapper.ToModel(e.NamespaceObject!));
 
     public IEnumerable<PodInfo> Pods =>
-        objects.Values.Where(e => e.Pod is not null).Select(e => JournalModelMapper.ToModel(e.Pod!));
+        _objects.Values.Where(e => e.Pod is not null).Select(e => JournalModelMapper.ToModel(e.Pod!));
 
     public IEnumerable<NetworkPolicySpec> Policies =>
-        objects.Values.Where(e => e.Policy is not null).Select(e => JournalModelMapper.ToModel(e.Policy!));
+        _objects.Values.Where(e => e.Policy is not null).Select(e => JournalModelMapper.ToModel(e.Policy!));
 
     public IEnumerable<ServiceInfo> Services =>
-        objects.Values.Where(e => e.Service is not null).Select(e => JournalModelMapper.ToModel(e.Service!));
+        _objects.Values.Where(e => e.Service is not null).Select(e => JournalModelMapper.ToModel(e.Service!));
 
     public IEnumerable<PolicyEndpointSpec> PolicyEndpoints =>
-        objects.Values.Where(e => e.PolicyEndpoint is not null).Select(e => JournalModelMapper.ToModel(e.PolicyEndpoint!));
+        _objects.Values.Where(e => e.PolicyEndpoint is not null).Select(e => JournalModelMapper.ToModel(e.PolicyEndpoint!));
 }

@@ -10,16 +10,16 @@ namespace Npa.Ingest.Journal;
 /// </summary>
 public sealed class RestoreReconciler
 {
-    private readonly Dictionary<JournalObjectKind, HashSet<JournalObjectKey>> unseen = new();
+    private readonly Dictionary<ResourceKind, HashSet<JournalObjectKey>> _unseen = new();
 
     public RestoreReconciler(IEnumerable<JournalObjectKey> restored)
     {
         ArgumentNullException.ThrowIfNull(restored);
         foreach (JournalObjectKey key in restored)
         {
-            if (!unseen.TryGetValue(key.Kind, out HashSet<JournalObjectKey>? set))
+            if (!_unseen.TryGetValue(key.Kind, out HashSet<JournalObjectKey>? set))
             {
-                unseen[key.Kind] = set = [];
+                _unseen[key.Kind] = set = [];
             }
 
             set.Add(key);
@@ -27,7 +27,7 @@ public sealed class RestoreReconciler
     }
 
     /// <summary>Restored objects not yet confirmed by a list.</summary>
-    public int Pending => unseen.Values.Sum(s => s.Count);
+    public int Pending => _unseen.Values.Sum(s => s.Count);
 
     /// <summary>
     /// Notes one accepted event; returns the synthetic deletes to process right after it (only for
@@ -38,8 +38,8 @@ public sealed class RestoreReconciler
         ArgumentNullException.ThrowIfNull(e);
         if (e is SourceSynced synced)
         {
-            JournalObjectKind kind = (JournalObjectKind)synced.SyncedKind;
-            if (!unseen.Remove(kind, out HashSet<JournalObjectKey>? gone))
+            ResourceKind kind = synced.SyncedKind;
+            if (!_unseen.Remove(kind, out HashSet<JournalObjectKey>? gone))
             {
                 return [];
             }
@@ -47,7 +47,7 @@ public sealed class RestoreReconciler
             return gone.Order().Select(ClusterEventMapper.SyntheticDelete).ToList();
         }
 
-        if (ClusterEventMapper.KeyOf(e) is { } key && unseen.TryGetValue(key.Kind, out HashSet<JournalObjectKey>? set))
+        if (ClusterEventMapper.KeyOf(e) is { } key && _unseen.TryGetValue(key.Kind, out HashSet<JournalObjectKey>? set))
         {
             set.Remove(key);
         }

@@ -21,6 +21,7 @@ namespace Npa.Ingest.Kubernetes;
 /// so it still means "every PolicyEndpoint the node needs is known" (the journal restore and the
 /// first-list gate depend on that); later ones (relists) pass at once.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The SemaphoreSlim never creates a wait handle (AvailableWaitHandle is never read), so there is nothing to dispose; it lives as long as the source.")]
 public sealed class PolicyEndpointSlices
 {
     private readonly ChannelWriter<ClusterEvent> _events;

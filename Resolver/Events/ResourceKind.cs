@@ -1,6 +1,9 @@
 namespace Npa.Resolver.Events;
 
-/// <summary>The kinds of cluster object the pipeline consumes. Crosses the journal, so 0 is Unknown.</summary>
+/// <summary>
+/// The kinds of cluster object the pipeline consumes. Journal files store these byte values (the
+/// event journal's <c>Kind</c>), so 0 is Unknown and a value is never renumbered, only added.
+/// </summary>
 public enum ResourceKind : byte
 {
     Unknown = 0,

@@ -46,7 +46,7 @@ public static class VerdictEvaluator
         if (from == to)
         {
             return new ConnectionVerdict(from, to, probe, Verdict.Allow, "a pod may always reach itself", port,
-                src.Ips.FirstOrDefault(), dst.Ips.FirstOrDefault(), null, null);
+                src.Ips.Count > 0 ? src.Ips[0] : null, dst.Ips.Count > 0 ? dst.Ips[0] : null, null, null);
         }
 
         PodPolicy srcPolicy = cluster.PodPolicies.GetValueOrDefault(from) ?? Open(src);

@@ -1,3 +1,4 @@
+using Npa.Resolver.Events;
 using System.Diagnostics;
 using System.Net;
 using Npa.Ingest.Journal;
@@ -93,7 +94,7 @@ internal static class JournalBenchmark
             int id = random.Next(2000);
             if (i % 10 == 9)
             {
-                list.Add(JournalModelMapper.Delete(JournalObjectKind.Pod, "bench", $"pod-{id}"));
+                list.Add(JournalModelMapper.Delete(ResourceKind.Pod, "bench", $"pod-{id}"));
                 continue;
             }
 

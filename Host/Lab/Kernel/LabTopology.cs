@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Npa.Host.Cni;
 using Npa.Resolver.Model;
 
 namespace Npa.Host.Lab.Kernel;
@@ -48,7 +49,7 @@ internal sealed class LabTopology
     public LabPod AddPod(ObjectRef pod, IReadOnlyList<IPAddress> ips, IReadOnlyList<LabPort> ports)
     {
         string netns = LabNames.PodNamespace(Prefix, LabId, pod);
-        string veth = LabNames.HostVeth(pod);
+        string veth = HostVethName.For(pod.Namespace, pod.Name);
         RemovePod(netns);
         Shell.Ip(null, "netns", "add", netns);
         try

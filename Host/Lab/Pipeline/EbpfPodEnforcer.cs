@@ -57,7 +57,7 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
                 _shipper.Start();
             }
 
-            FlowLogPipeline pipeline = new(new FlowRecordEnricher(_lookups, new RuleNames(_node), _lookups),
+            FlowLogPipeline pipeline = new(new FlowRecordEnricher(_lookups, new Stages.EnforcerRuleLookup(_node), _lookups),
                 new FlowAggregator(new FlowAggregatorOptions { LogAccept = true, Window = TimeSpan.FromSeconds(2) }, TimeProvider.System, counters),
                 new FlowLogFormatter(context.NodeNetns), _writer, _shipper, counters);
             _reader.Start();
@@ -74,6 +74,8 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
         : $"eBPF (pins {_context.BpfRoot}; no flow logs: {_flowLogProblem})";
 
     public bool Enforces => true;
+
+    public string? FlowLogProblem => _flowLogProblem;
 
     public void EnsurePod(LabPod pod)
     {
@@ -121,9 +123,6 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
         }
     }
 
-    /// <summary>The flow log file carries the denied flows (the pipeline flushes it when idle); the demo reads the file.</summary>
-    public IReadOnlyList<string> DrainDeniedFlows() => [];
-
     /// <summary>Pods by address and, per pod and direction, the policies isolating it (named in DENY lines).</summary>
     private void PublishLookups()
     {
@@ -161,15 +160,5 @@ public sealed class EbpfPodEnforcer : IPodEnforcer
         NodeEnforcer.DeleteRoot(_context.BpfRoot);
         _http?.Dispose();
         _stop.Dispose();
-    }
-
-    private sealed class RuleNames(NodeEnforcer node) : IRuleLookup
-    {
-        public bool TryGetRule(uint ruleId, out RuleRef? rule)
-        {
-            bool found = node.RuleIds.TryGetRule(ruleId, out RuleRef r);
-            rule = found ? r : null;
-            return found;
-        }
     }
 }

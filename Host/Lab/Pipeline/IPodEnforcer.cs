@@ -6,8 +6,8 @@ using Npa.Resolver.Model;
 namespace Npa.Host.Lab.Pipeline;
 
 /// <summary>
-/// Programs a pod's policy on its host veth in the lab's node namespace. Implementations: the eBPF
-/// enforcer, or <see cref="UnenforcedPodEnforcer"/> when none is available.
+/// Programs a pod's policy on its host veth in the lab's node namespace: the eBPF enforcer
+/// (<see cref="EbpfPodEnforcer"/>), behind a seam so tests and benchmarks create it their way.
 /// </summary>
 public interface IPodEnforcer : IDisposable
 {
@@ -17,6 +17,9 @@ public interface IPodEnforcer : IDisposable
     /// <summary>False when this enforcer does not filter traffic at all.</summary>
     bool Enforces { get; }
 
+    /// <summary>Why no flow logs are written (their reader or writer could not start); null when they are.</summary>
+    string? FlowLogProblem { get; }
+
     /// <summary>Attaches to the pod's host veth (idempotent).</summary>
     void EnsurePod(LabPod pod);
 
@@ -24,9 +27,6 @@ public interface IPodEnforcer : IDisposable
     void Apply(PodPolicy policy);
 
     void RemovePod(ObjectRef pod);
-
-    /// <summary>Denied-flow lines observed since the last call (flow-log JSON), for the demo; empty when unknown.</summary>
-    IReadOnlyList<string> DrainDeniedFlows();
 }
 
 /// <summary>Where an enforcer for a lab's node namespace is created.</summary>
@@ -61,29 +61,3 @@ public sealed record LabCloudWatch(string Region, Uri Endpoint, string? ClusterN
 
 /// <summary>Creates the lab's enforcer.</summary>
 public delegate IPodEnforcer PodEnforcerFactory(LabEnforcerContext context);
-
-/// <summary>Accepts everything and filters nothing: traffic is never blocked.</summary>
-public sealed class UnenforcedPodEnforcer : IPodEnforcer
-{
-    public string Description => "none (no enforcer in this build: traffic is not filtered)";
-
-    public bool Enforces => false;
-
-    public void EnsurePod(LabPod pod)
-    {
-    }
-
-    public void Apply(PodPolicy policy)
-    {
-    }
-
-    public void RemovePod(ObjectRef pod)
-    {
-    }
-
-    public IReadOnlyList<string> DrainDeniedFlows() => [];
-
-    public void Dispose()
-    {
-    }
-}

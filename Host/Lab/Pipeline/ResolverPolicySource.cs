@@ -9,8 +9,6 @@ namespace Npa.Host.Lab.Pipeline;
 /// <summary>The project's resolver behind the lab's seam: per-pod policies to enforce, and the verdicts to expect.</summary>
 public sealed class ResolverPolicySource : ILabPolicyResolver
 {
-    public bool Available => true;
-
     public IReadOnlyList<PodPolicy> Resolve(LabCluster cluster) =>
         [.. PolicyResolver.ResolvePodPolicies(Snapshot(cluster)).Values];
 
@@ -19,7 +17,7 @@ public sealed class ResolverPolicySource : ILabPolicyResolver
     /// evaluated as the same <see cref="Probe"/> <c>npa matrix</c> takes. A named probe to a destination
     /// that declares no such port is null, as the lab reports it: it cannot be probed.
     /// </summary>
-    public ConnectivityReport? Expect(LabCluster cluster, IReadOnlyList<LabProbe> probes)
+    public ConnectivityReport Expect(LabCluster cluster, IReadOnlyList<LabProbe> probes)
     {
         ResolvedCluster resolved = PolicyResolver.Resolve(Snapshot(cluster));
         List<ObjectRef> pods = [.. cluster.Pods.Where(p => p.Ips.Count > 0 && !p.HostNetwork).Select(p => p.Ref)];

@@ -72,9 +72,9 @@ public static class SctpPacket
 
     private static byte[] Build(ushort sourcePort, ushort destinationPort, uint verificationTag, byte chunkType, uint initiateTag, bool cookie)
     {
-        const int fixedChunk = 20;
+        const int FixedChunk = 20;
         int cookieLength = cookie ? 8 : 0;
-        byte[] p = new byte[CommonHeaderLength + fixedChunk + cookieLength];
+        byte[] p = new byte[CommonHeaderLength + FixedChunk + cookieLength];
         Span<byte> s = p;
         BinaryPrimitives.WriteUInt16BigEndian(s, sourcePort);
         BinaryPrimitives.WriteUInt16BigEndian(s[2..], destinationPort);
@@ -82,7 +82,7 @@ public static class SctpPacket
         Span<byte> c = s[CommonHeaderLength..];
         c[0] = chunkType;
         c[1] = 0;
-        BinaryPrimitives.WriteUInt16BigEndian(c[2..], (ushort)(fixedChunk + cookieLength));
+        BinaryPrimitives.WriteUInt16BigEndian(c[2..], (ushort)(FixedChunk + cookieLength));
         BinaryPrimitives.WriteUInt32BigEndian(c[4..], initiateTag);
         BinaryPrimitives.WriteUInt32BigEndian(c[8..], 65536); // advertised receiver window
         BinaryPrimitives.WriteUInt16BigEndian(c[12..], 1);    // outbound streams

@@ -25,7 +25,7 @@ internal sealed unsafe class EventDrain : IDisposable
     public List<NpaFlowEvent> Drain()
     {
         _events.Clear();
-        LibBpf.ring_buffer__consume(_rb);
+        _ = LibBpf.ring_buffer__consume(_rb); // the callback collects; the count is not needed
         return new List<NpaFlowEvent>(_events);
     }
 

@@ -1,7 +1,8 @@
 using System.Net;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
-using static Npa.Enforcer.Tests.Policies;
+using Npa.Tests.Shared.Oracle;
+using static Npa.Tests.Shared.Builders.PodPolicies;
 
 namespace Npa.Enforcer.Tests.Kernel;
 
@@ -25,12 +26,12 @@ public sealed class KernelOracleTests : IDisposable
         int srcPort = 1024;
         for (int round = 0; round < 4; round++)
         {
-            AllowRule[] rules = Enumerable.Range(0, random.Next(1, 20)).Select(i => MapState.LpmCompilerTests.RandomRule(random, i, v6)).ToArray();
+            AllowRule[] rules = Enumerable.Range(0, random.Next(1, 20)).Select(i => RandomRules.Rule(random, i, v6)).ToArray();
             PodPolicy policy = Ingress(rules);
             e.Apply(pod, policy); // also revokes every conntrack entry the new rules do not allow
             for (int probe = 0; probe < 150; probe++)
             {
-                IPAddress peer = MapState.LpmCompilerTests.RandomPeer(random, v6);
+                IPAddress peer = RandomRules.Peer(random, v6);
                 Protocol protocol = new[] { Protocol.Tcp, Protocol.Udp, Protocol.Sctp }[random.Next(3)];
                 int port = random.Next(8) == 0 ? random.Next(65536) : 80 + random.Next(8);
                 bool expected = policy.Ingress.Rules.Any(r => r.Cidr.Contains(peer) && !r.Except.Any(x => x.Contains(peer)) && r.Ports.Allows(protocol, port));

@@ -3,7 +3,7 @@ using System.Net;
 using Npa.Enforcer.Maps;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
-using static Npa.Enforcer.Tests.Policies;
+using static Npa.Tests.Shared.Builders.PodPolicies;
 
 namespace Npa.Enforcer.Tests.Kernel;
 

@@ -2,7 +2,7 @@ using Npa.Enforcer.Maps;
 using Npa.Enforcer.Native;
 using Npa.Enforcer.PinnedState;
 using Npa.Resolver.MapState;
-using static Npa.Enforcer.Tests.Policies;
+using static Npa.Tests.Shared.Builders.PodPolicies;
 using RuleIdRegistry = Npa.Enforcer.Rules.RuleIdRegistry;
 using RuleIdSweep = Npa.Enforcer.Rules.RuleIdSweep;
 
@@ -34,7 +34,7 @@ public sealed class RuleIdSweepTests
     [KernelFact]
     public void Churn_ThroughApplyAndRemove_KeepsThePinnedMapBounded_AndAppliesNeverFail()
     {
-        const int policies = 20_000;
+        const int Policies = 20_000;
         using TestRoot root = new("r", ruleNameEntries: 256);
         NodeEnforcer e = root.Enforcer;
         Assert.Equal(255, e.RuleIds.Capacity);
@@ -46,7 +46,7 @@ public sealed class RuleIdSweepTests
 
         uint highest = 0;
         int maxPinned = 0;
-        for (int i = 0; i < policies; i++)
+        for (int i = 0; i < Policies; i++)
         {
             PodKey pod = pods[i % pods.Length];
             if (i % 101 == 0)
@@ -74,7 +74,7 @@ public sealed class RuleIdSweepTests
         List<uint> keys = PinnedKeys(root);
         Assert.True(Math.Max(maxPinned, keys.Count) <= 256, $"the pinned map held {Math.Max(maxPinned, keys.Count)} entries, max_entries 256");
         Assert.Contains(RuleIdRegistry.HighWaterKey, keys);
-        Assert.Equal((3u * policies) + 1, e.RuleIds.NextId);
+        Assert.Equal((3u * Policies) + 1, e.RuleIds.NextId);
         foreach (PodKey pod in pods)
         {
             Assert.All(RuleIdsOf(e, pod), id => Assert.True(PinnedNames(root, id), $"rule id {id} of {pod} is not in the pinned map"));

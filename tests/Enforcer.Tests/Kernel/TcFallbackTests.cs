@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Npa.Enforcer.Attach;
 using Npa.Tests.Shared;
-using static Npa.Enforcer.Tests.Policies;
+using static Npa.Tests.Shared.Builders.PodPolicies;
 
 namespace Npa.Enforcer.Tests.Kernel;
 

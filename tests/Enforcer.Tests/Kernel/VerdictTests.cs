@@ -5,7 +5,7 @@ using Npa.Enforcer.PinnedState;
 using Npa.Enforcer.Tests.Kernel;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
-using static Npa.Enforcer.Tests.Policies;
+using static Npa.Tests.Shared.Builders.PodPolicies;
 
 namespace Npa.Enforcer.Tests.Kernel;
 

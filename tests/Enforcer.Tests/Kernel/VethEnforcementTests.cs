@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Npa.Resolver.Model;
 using Npa.Tests.Shared;
-using static Npa.Enforcer.Tests.Policies;
+using static Npa.Tests.Shared.Builders.PodPolicies;
 
 namespace Npa.Enforcer.Tests.Kernel;
 

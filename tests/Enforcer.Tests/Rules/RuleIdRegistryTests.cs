@@ -2,7 +2,7 @@ using Npa.Enforcer.Native;
 using Npa.Enforcer.Rules;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
-using static Npa.Enforcer.Tests.Policies;
+using static Npa.Tests.Shared.Builders.PodPolicies;
 
 namespace Npa.Enforcer.Tests.Rules;
 
@@ -143,7 +143,7 @@ public sealed class RuleIdRegistryTests
     [Fact]
     public void Churn_200000DistinctPolicies_KeepsTheRegistryBounded_AndNeverFailsAnApply()
     {
-        const int policies = 200_000;
+        const int Policies = 200_000;
         RuleIdRegistry ids = RuleIdRegistry.InMemory(mapEntries: 256);
         PodStates node = new(ids);
         PodPolicy stable = Ingress(Allow("10.200.0.0/16", Tcp(8080), 0, "stable"));
@@ -152,7 +152,7 @@ public sealed class RuleIdRegistryTests
 
         uint highest = stableIds.Values.Max();
         int maxHeld = 0;
-        for (int i = 0; i < policies; i++)
+        for (int i = 0; i < Policies; i++)
         {
             string pod = $"pod-{i % 4}";
             if (i % 97 == 0)
@@ -184,8 +184,8 @@ public sealed class RuleIdRegistryTests
 
         Assert.True(maxHeld <= ids.Capacity, $"held {maxHeld} ids, capacity {ids.Capacity}");
         Assert.True(node.OnDemandSweeps > 0);
-        Assert.Equal((3u * policies) + 2, ids.NextId); // one id per distinct rule, plus the stable one: none handed out twice
-        Assert.True(ids.RemovedTotal >= (3L * policies) - ids.Capacity);
+        Assert.Equal((3u * Policies) + 2, ids.NextId); // one id per distinct rule, plus the stable one: none handed out twice
+        Assert.True(ids.RemovedTotal >= (3L * Policies) - ids.Capacity);
         foreach ((LpmPortKey key, uint id) in stableIds)
         {
             Assert.True(ids.TryGetRule(id, out RuleRef rule));

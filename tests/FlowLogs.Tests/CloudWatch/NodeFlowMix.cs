@@ -118,9 +118,9 @@ public sealed class NodeFlowMix
     private Endpoint Pod(int i, string ip)
     {
         string app = Apps[i % Apps.Length];
-        const string alphabet = "bcdfghjklmnpqrstvwxz2456789";
-        string hash = string.Concat(Enumerable.Range(0, 9).Select(_ => alphabet[_random.Next(alphabet.Length)]));
-        string suffix = string.Concat(Enumerable.Range(0, 5).Select(_ => alphabet[_random.Next(alphabet.Length)]));
+        const string Alphabet = "bcdfghjklmnpqrstvwxz2456789";
+        string hash = string.Concat(Enumerable.Range(0, 9).Select(_ => Alphabet[_random.Next(Alphabet.Length)]));
+        string suffix = string.Concat(Enumerable.Range(0, 5).Select(_ => Alphabet[_random.Next(Alphabet.Length)]));
         (ushort port, byte protocol) = ServicePorts[i % ServicePorts.Length];
         return new Endpoint(ip, Namespaces[i % Namespaces.Length], $"{app}-{hash}-{suffix}", port, protocol);
     }

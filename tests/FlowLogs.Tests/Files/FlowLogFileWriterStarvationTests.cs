@@ -18,7 +18,7 @@ public class FlowLogFileWriterStarvationTests
         using TempDirectory dir = new();
         FlowLogCounters counters = new();
         FlowLogFileOptions options = new() { Directory = dir.Path, ChunkBytes = 256, ChannelCapacity = 1, BehindWait = TimeSpan.FromSeconds(5) };
-        const int lines = 300;
+        const int Lines = 300;
         FlowLogFileWriter writer = new(options, counters);
         using ManualResetEventSlim release = new();
         try
@@ -33,7 +33,7 @@ public class FlowLogFileWriterStarvationTests
 
             Thread producer = new(() =>
             {
-                for (int i = 0; i < lines; i++)
+                for (int i = 0; i < Lines; i++)
                 {
                     writer.WriteLine(Encoding.UTF8.GetBytes($"{{\"seq\":{i},\"pad\":\"{new string('s', 60)}\"}}\n"));
                 }
@@ -50,6 +50,6 @@ public class FlowLogFileWriterStarvationTests
         }
 
         Assert.Equal(0, counters.FileDropsChannelFull);
-        Assert.Equal(lines, counters.LinesWritten);
+        Assert.Equal(Lines, counters.LinesWritten);
     }
 }

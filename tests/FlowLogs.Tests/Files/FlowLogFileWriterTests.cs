@@ -24,17 +24,17 @@ public class FlowLogFileWriterTests
             ChunkBytes = 4096,
             ChannelCapacity = 100_000,
         };
-        const int producers = 4;
-        const int perProducer = 20_000;
+        const int Producers = 4;
+        const int PerProducer = 20_000;
 
         // The producer thread races the writer task across many rotations (one producer per writer by design).
         await using (FlowLogFileWriter writer = new(options, counters))
         {
             Task produce = Task.Run(() =>
             {
-                for (int i = 0; i < perProducer; i++)
+                for (int i = 0; i < PerProducer; i++)
                 {
-                    for (int p = 0; p < producers; p++)
+                    for (int p = 0; p < Producers; p++)
                     {
                         writer.WriteLine(Line(p, i));
                     }
@@ -65,8 +65,8 @@ public class FlowLogFileWriterTests
             }
         }
 
-        Assert.Equal(producers * perProducer, seen.Count);
-        Assert.Equal(producers * perProducer, counters.LinesWritten);
+        Assert.Equal(Producers * PerProducer, seen.Count);
+        Assert.Equal(Producers * PerProducer, counters.LinesWritten);
         Assert.Equal(0, counters.FileDropsChannelFull + counters.FileDropsIoError);
     }
 
@@ -244,17 +244,17 @@ public class FlowLogFileWriterTests
         using TempDirectory dir = new();
         FlowLogCounters counters = new();
         FlowLogFileOptions options = new() { Directory = dir.Path, ChunkBytes = 256, ChannelCapacity = 1, BehindWait = TimeSpan.Zero };
-        const int lines = 20_000;
+        const int Lines = 20_000;
 
         await using (FlowLogFileWriter writer = new(options, counters))
         {
-            for (int i = 0; i < lines; i++)
+            for (int i = 0; i < Lines; i++)
             {
                 writer.WriteLine(Encoding.UTF8.GetBytes($"{{\"seq\":{i},\"pad\":\"{new string('q', 50)}\"}}\n"));
             }
         }
 
-        Assert.Equal(lines, counters.LinesWritten + counters.FileDropsChannelFull);
+        Assert.Equal(Lines, counters.LinesWritten + counters.FileDropsChannelFull);
         Assert.Equal(counters.LinesWritten, File.ReadAllLines(Path.Combine(dir.Path, options.FileName)).Length);
     }
 
@@ -264,20 +264,20 @@ public class FlowLogFileWriterTests
         using TempDirectory dir = new();
         FlowLogCounters counters = new();
         FlowLogFileOptions options = new() { Directory = dir.Path, ChunkBytes = 256, ChannelCapacity = 1, BehindWait = TestTimeouts.Default };
-        const int lines = 20_000;
+        const int Lines = 20_000;
 
         await using (FlowLogFileWriter writer = new(options, counters))
         {
-            for (int i = 0; i < lines; i++)
+            for (int i = 0; i < Lines; i++)
             {
                 writer.WriteLine(Encoding.UTF8.GetBytes($"{{\"seq\":{i},\"pad\":\"{new string('q', 50)}\"}}\n"));
             }
         }
 
         Assert.Equal(0, counters.FileDropsChannelFull);
-        Assert.Equal(lines, counters.LinesWritten);
+        Assert.Equal(Lines, counters.LinesWritten);
         string[] written = File.ReadAllLines(Path.Combine(dir.Path, options.FileName));
-        Assert.Equal(Enumerable.Range(0, lines), written.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("seq").GetInt32()));
+        Assert.Equal(Enumerable.Range(0, Lines), written.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("seq").GetInt32()));
     }
 
     [MountsTmpfsFact]
@@ -287,10 +287,10 @@ public class FlowLogFileWriterTests
         Microsoft.Extensions.Time.Testing.FakeTimeProvider time = new();
         FlowLogCounters counters = new();
         FlowLogFileOptions options = new() { Directory = disk.Path, ChunkBytes = 64 * 1024, RetryAfterError = TimeSpan.FromSeconds(10), BehindWait = TestTimeouts.Default };
-        const int first = 20; // 20 lines of 1000 bytes: the disk (16 KiB) fills in the middle of the one write
+        const int First = 20; // 20 lines of 1000 bytes: the disk (16 KiB) fills in the middle of the one write
         await using (FlowLogFileWriter writer = new(options, counters, time))
         {
-            for (int i = 0; i < first; i++)
+            for (int i = 0; i < First; i++)
             {
                 string head = $"{{\"seq\":{i},\"pad\":\"";
                 writer.WriteLine(Encoding.UTF8.GetBytes(head + new string('x', 1000 - head.Length - 3) + "\"}\n"));
@@ -309,7 +309,7 @@ public class FlowLogFileWriterTests
         Assert.Equal("{\"seq\":100}", lines[^1]); // whole, not glued to what the full disk cut off
         int parsed = lines.Count(l => l.StartsWith('{') && l.EndsWith('}'));
         Assert.Equal(counters.LinesWritten, parsed); // what landed whole is counted written, no more, no less
-        Assert.Equal(first + 1, counters.LinesWritten + counters.FileDropsIoError);
+        Assert.Equal(First + 1, counters.LinesWritten + counters.FileDropsIoError);
     }
 
     [Fact]

@@ -34,11 +34,11 @@ public class FlowLogTailTests
     public async Task Follow_ReadsEveryLineOnceAcrossRotations()
     {
         using TempDirectory dir = new();
-        const int total = 600;
+        const int Total = 600;
 
         // Every line is flushed on its own, so the writer may fall behind by many chunks on a loaded machine;
         // the channel holds them all, so this test is about following rotations, not about counted drops.
-        FlowLogFileOptions options = new() { Directory = dir.Path, MaxFileBytes = 2048, MaxBackups = 1000, ChunkBytes = 256, ChannelCapacity = total * 2, BehindWait = TestTimeouts.Default };
+        FlowLogFileOptions options = new() { Directory = dir.Path, MaxFileBytes = 2048, MaxBackups = 1000, ChunkBytes = 256, ChannelCapacity = Total * 2, BehindWait = TestTimeouts.Default };
         FlowLogFileSet set = new(dir.Path, options.FileName);
         FlowLogCounters counters = new();
         using CancellationTokenSource cts = new(TestTimeouts.Default);
@@ -49,7 +49,7 @@ public class FlowLogTailTests
             await foreach (string line in FlowLogTail.ReadLinesAsync(set, follow: true, TimeSpan.FromMilliseconds(5), cts.Token))
             {
                 seen.Add(line);
-                if (seen.Count == total)
+                if (seen.Count == Total)
                 {
                     break;
                 }
@@ -58,7 +58,7 @@ public class FlowLogTailTests
 
         await using (FlowLogFileWriter writer = new(options, counters))
         {
-            for (int i = 0; i < total; i++)
+            for (int i = 0; i < Total; i++)
             {
                 writer.WriteLine(Encoding.UTF8.GetBytes($"{{\"seq\":{i},\"pad\":\"{new string('b', 60)}\"}}\n"));
                 writer.Flush();
@@ -72,7 +72,7 @@ public class FlowLogTailTests
         await follow.WaitAsync(TestTimeouts.Default);
         Assert.Equal(0, counters.FileDropsChannelFull);
         Assert.True(counters.Rotations >= 20, $"only {counters.Rotations} rotations: the test did not exercise following across them");
-        Assert.Equal(Enumerable.Range(0, total).Select(i => $"{{\"seq\":{i},"), seen.Select(l => l[..(l.IndexOf(',') + 1)]));
+        Assert.Equal(Enumerable.Range(0, Total).Select(i => $"{{\"seq\":{i},"), seen.Select(l => l[..(l.IndexOf(',') + 1)]));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Npa.FlowLogs.Decoding;
+using Npa.FlowLogs.Enrichment;
 using Npa.FlowLogs.Pipeline;
 using Npa.FlowLogs.Reading;
 using Npa.FlowLogs.Records;
@@ -125,14 +126,14 @@ public sealed class RingBufferReaderKernelTests : IDisposable
         using RingBufferReader reader = new(
             new RingBufferReaderOptions { PinPath = EventsPin, DropCounterPinPath = DropsPin, DropCounterKey = 0, ChannelCapacity = 64, PollTimeout = TimeSpan.FromMilliseconds(20) },
             new VerdictEventDecoder(0), counters);
-        const int burst = 10_000;
-        _generator!.EmitSpread(VerdictEventBytes.Build(0, "10.0.0.0", "10.1.0.0", 0, 80, 6, verdict: 2, direction: 1), burst);
+        const int Burst = 10_000;
+        _generator!.EmitSpread(VerdictEventBytes.Build(0, "10.0.0.0", "10.1.0.0", 0, 80, 6, verdict: 2, direction: 1), Burst);
         reader.Start();
 
         // A slow stage: the reader must hold back (events stay in the ring) rather than drop.
         List<ushort> ports = [];
         using CancellationTokenSource cts = new(TestTimeouts.Default);
-        while (ports.Count < burst)
+        while (ports.Count < Burst)
         {
             FlowRecord r = await reader.Records.ReadAsync(cts.Token);
             ports.Add(r.SourcePort);
@@ -142,10 +143,10 @@ public sealed class RingBufferReaderKernelTests : IDisposable
             }
         }
 
-        Assert.Equal(Enumerable.Range(0, burst).Select(i => (ushort)i), ports);
+        Assert.Equal(Enumerable.Range(0, Burst).Select(i => (ushort)i), ports);
         Assert.Equal(0, counters.ReaderChannelDrops);
         Assert.Equal(0, reader.ReadRingBufferDrops());
-        Assert.Equal(burst, counters.EventsRead);
+        Assert.Equal(Burst, counters.EventsRead);
     }
 
     [RingBufferKernelFact]
@@ -154,8 +155,8 @@ public sealed class RingBufferReaderKernelTests : IDisposable
         Load();
         using Files.TempDirectory dir = new();
         FlowLogCounters counters = new();
-        Enrichment.FlowLookupTable lookups = new();
-        Enrichment.PodIdentity db = new("db", "pg-0");
+        FlowLookupTable lookups = new();
+        PodIdentity db = new("db", "pg-0");
         lookups.Publish(
             [new(FlowAddress.Parse("10.4.5.6"), db)],
             [],

@@ -21,15 +21,15 @@ public class RingBufferReaderMemoryTests
 
         // The reader thread waits one poll timeout at a time (100 ms by default) for as long as the stage
         // makes no room: a million waits are a little over a day of a stuck stage.
-        const int waits = 1_000_000;
+        const int Waits = 1_000_000;
         long before = GC.GetTotalMemory(forceFullCollection: true);
-        for (int i = 0; i < waits; i++)
+        for (int i = 0; i < Waits; i++)
         {
             reader.WaitForRoom(TimeSpan.Zero);
         }
 
         long grown = GC.GetTotalMemory(forceFullCollection: true) - before;
-        Assert.True(grown < 32L * 1024 * 1024, $"{waits} waits for room kept {grown / 1024 / 1024} MiB alive");
+        Assert.True(grown < 32L * 1024 * 1024, $"{Waits} waits for room kept {grown / 1024 / 1024} MiB alive");
         Assert.True(reader.Holding);
     }
 }

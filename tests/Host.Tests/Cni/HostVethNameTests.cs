@@ -8,6 +8,8 @@ public class HostVethNameTests
     public static TheoryData<string, string, int, string> Vectors => new()
     {
         { "default", "web-1", 0, "eni0761ccbeace" },
+        { "default", "nginx", 0, "enic440f455693" },
+        { "stars", "backend", 0, "eni4fad2c602cf" },
         { "kube-system", "coredns-5d78c9869d-abcde", 0, "eni4d5f75c480c" },
         { "stars", "frontend-7f9c", 0, "enidd1ed4e0bb6" },
         { "stars", "frontend-7f9c", 1, "eni089fbb9c1a8" },

@@ -1,3 +1,4 @@
+using Npa.Enforcer;
 using System.Net;
 using System.Net.Sockets;
 using Grpc.Net.Client;

@@ -9,6 +9,9 @@ namespace Npa.Host.Tests.Daemons;
 [Collection(ConsoleOutput.Name)]
 public sealed class DaemonLoggingTests
 {
+    private static readonly Action<ILogger, string, Exception?> ReconcileFailed =
+        LoggerMessage.Define<string>(LogLevel.Warning, new EventId(1, "ReconcileFailed"), "reconcile failed {Marker}");
+
     [Fact]
     public void Text_ShowsTheScopeAsKeyValuePairs_NotAsADictionaryTypeName()
     {
@@ -17,7 +20,7 @@ public sealed class DaemonLoggingTests
         {
             using (StageScope.Begin(logger, "NetworkPolicy", "shop/allow-web"))
             {
-                logger.LogWarning("reconcile failed {Marker}", marker);
+                ReconcileFailed(logger, marker, null);
             }
         });
 
@@ -35,7 +38,7 @@ public sealed class DaemonLoggingTests
         {
             using (StageScope.Begin(logger, "NetworkPolicy", "shop/allow-web"))
             {
-                logger.LogWarning("reconcile failed {Marker}", marker);
+                ReconcileFailed(logger, marker, null);
             }
         });
 

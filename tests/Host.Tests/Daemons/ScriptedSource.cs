@@ -12,14 +12,14 @@ internal sealed class ScriptedSource(IReadOnlySet<ResourceKind>? firstListKinds 
 
     public TimeSpan FirstListWait { get; } = firstListWait ?? TimeSpan.FromSeconds(30);
 
-    private readonly Channel<ClusterEvent> script = Channel.CreateUnbounded<ClusterEvent>();
-    private readonly TaskCompletionSource<Action> started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Channel<ClusterEvent> _script = Channel.CreateUnbounded<ClusterEvent>();
+    private readonly TaskCompletionSource<Action> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ValueTask SendAsync(params ClusterEvent[] events)
     {
         foreach (ClusterEvent e in events)
         {
-            script.Writer.TryWrite(e);
+            _script.Writer.TryWrite(e);
         }
 
         return ValueTask.CompletedTask;
@@ -28,14 +28,14 @@ internal sealed class ScriptedSource(IReadOnlySet<ResourceKind>? firstListKinds 
     /// <summary>Reports the first full list as done (after everything sent so far).</summary>
     public async Task MarkSyncedAsync()
     {
-        Action onSynced = await started.Task.WaitAsync(Npa.Tests.Shared.TestTimeouts.Default);
-        script.Writer.TryWrite(new SyncMarker(onSynced));
+        Action onSynced = await _started.Task.WaitAsync(Npa.Tests.Shared.TestTimeouts.Default);
+        _script.Writer.TryWrite(new SyncMarker(onSynced));
     }
 
     public async Task RunAsync(ChannelWriter<ClusterEvent> events, Action onSynced, CancellationToken cancellationToken)
     {
-        started.TrySetResult(onSynced);
-        await foreach (ClusterEvent e in script.Reader.ReadAllAsync(cancellationToken))
+        _started.TrySetResult(onSynced);
+        await foreach (ClusterEvent e in _script.Reader.ReadAllAsync(cancellationToken))
         {
             if (e is SyncMarker marker)
             {

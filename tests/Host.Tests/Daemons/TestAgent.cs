@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Npa.Enforcer;
 using Npa.Host.Daemons;
 using Npa.Host.Options;
 using Npa.Host.Stages;

@@ -1,7 +1,6 @@
 using Npa.Enforcer;
 using Npa.Host.Stages;
 using Npa.Resolver.Model;
-using HostMode = Npa.Host.Options.EnforcingMode;
 
 namespace Npa.Host.Tests.Kernel;
 
@@ -28,7 +27,7 @@ public class StalePodKernelTests
 
             using NodeEnforcer node = NodeEnforcer.Open(options);
             // The resolver knows db-1 under a new uid: deleted and re-created while the agent was down.
-            NodePodEnforcer pods = new(node, HostMode.Standard, pod => pod == recreated.Ref ? "uid-db-new" : null);
+            NodePodEnforcer pods = new(node, EnforcingMode.Standard, pod => pod == recreated.Ref ? "uid-db-new" : null);
             node.RegisterUnattached(later, 900_003, EnforcingMode.Standard); // set up since the start, not yet listed
 
             IReadOnlyList<ObjectRef> removed = pods.RemoveStalePods(new HashSet<ObjectRef> { kept.Ref, recreated.Ref });

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Npa.Enforcer;
 using Npa.Host.Options;
 using Npa.Host.Verbs;
 

@@ -12,15 +12,15 @@ namespace Npa.Host.Tests.Stages;
 
 public sealed class FlowLogCloudWatchTargetTests : IAsyncLifetime
 {
-    private FakeCloudWatchLogsServer server = null!;
-    private readonly HttpClient http = new() { Timeout = TestTimeouts.Default };
+    private FakeCloudWatchLogsServer _server = null!;
+    private readonly HttpClient _http = new() { Timeout = TestTimeouts.Default };
 
-    public async Task InitializeAsync() => server = await FakeCloudWatchLogsServer.StartAsync().WaitAsync(TestTimeouts.Default);
+    public async Task InitializeAsync() => _server = await FakeCloudWatchLogsServer.StartAsync().WaitAsync(TestTimeouts.Default);
 
     public async Task DisposeAsync()
     {
-        await server.DisposeAsync();
-        http.Dispose();
+        await _server.DisposeAsync();
+        _http.Dispose();
     }
 
     private Func<string, string?> Environment(params (string Name, string Value)[] extra)
@@ -28,7 +28,7 @@ public sealed class FlowLogCloudWatchTargetTests : IAsyncLifetime
         Dictionary<string, string> env = new()
         {
             ["AWS_REGION"] = FakeCloudWatchLogsServer.Region,
-            ["AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"] = server.Endpoint.ToString(),
+            ["AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"] = _server.Endpoint.ToString(),
         };
         foreach ((string name, string value) in extra)
         {
@@ -43,7 +43,7 @@ public sealed class FlowLogCloudWatchTargetTests : IAsyncLifetime
     {
         FlowLogCounters counters = new();
         await using CloudWatchShipper shipper = target.CreateShipper(
-            http,
+            _http,
             new StaticAwsCredentialSource(new ImmutableCredentials(FakeCloudWatchLogsServer.AccessKey, FakeCloudWatchLogsServer.SecretKey, null)),
             counters,
             TimeProvider.System,
@@ -64,9 +64,9 @@ public sealed class FlowLogCloudWatchTargetTests : IAsyncLifetime
 
         Assert.Equal("/aws/eks/prod-east/cluster", target.LogGroup);
         Assert.Contains("ip-10-0-1-7", target.LogStream, StringComparison.Ordinal);
-        Assert.Equal(["{\"verdict\":\"DENY\"}"], server.Messages("/aws/eks/prod-east/cluster", target.LogStream));
-        Assert.Equal(server.Endpoint, target.Endpoint);
-        Assert.Empty(server.Violations);
+        Assert.Equal(["{\"verdict\":\"DENY\"}"], _server.Messages("/aws/eks/prod-east/cluster", target.LogStream));
+        Assert.Equal(_server.Endpoint, target.Endpoint);
+        Assert.Empty(_server.Violations);
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class FlowLogCloudWatchTargetTests : IAsyncLifetime
         await ShipOneLineAsync(target, "{\"n\":1}");
 
         Assert.Equal("/aws/k8s-cluster/cluster", target.LogGroup);
-        Assert.Equal(["{\"n\":1}"], server.Messages("/aws/k8s-cluster/cluster", target.LogStream));
+        Assert.Equal(["{\"n\":1}"], _server.Messages("/aws/k8s-cluster/cluster", target.LogStream));
     }
 
     [Fact]
@@ -89,8 +89,8 @@ public sealed class FlowLogCloudWatchTargetTests : IAsyncLifetime
         FlowLogCloudWatchTarget target = FlowLogCloudWatchTarget.Resolve(options, Environment());
         await ShipOneLineAsync(target, "{\"n\":2}");
 
-        Assert.Equal(["{\"n\":2}"], server.Messages("/custom/flows", target.LogStream));
-        Assert.False(server.HasGroup("/aws/eks/prod-east/cluster"));
+        Assert.Equal(["{\"n\":2}"], _server.Messages("/custom/flows", target.LogStream));
+        Assert.False(_server.HasGroup("/aws/eks/prod-east/cluster"));
     }
 
     [Fact]

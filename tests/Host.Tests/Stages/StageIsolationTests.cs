@@ -16,12 +16,12 @@ public class StageIsolationTests
     /// <summary>Fails on one pod, resolves the rest.</summary>
     private sealed class PoisonedResolver(string poisonPod) : IDesiredPolicyResolver
     {
-        private readonly ClusterEventResolver inner = new();
+        private readonly ClusterEventResolver _inner = new();
 
-        public IReadOnlyDictionary<ObjectRef, PodPolicy> Desired => inner.Desired;
+        public IReadOnlyDictionary<ObjectRef, PodPolicy> Desired => _inner.Desired;
 
         public PodPolicyChanges Apply(ClusterEvent e) =>
-            e is PodUpserted p && p.Pod.Name == poisonPod ? throw new InvalidOperationException("poisoned") : inner.Apply(e);
+            e is PodUpserted p && p.Pod.Name == poisonPod ? throw new InvalidOperationException("poisoned") : _inner.Apply(e);
     }
 
     [Fact]

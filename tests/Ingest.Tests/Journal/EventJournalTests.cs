@@ -1,5 +1,6 @@
 using MessagePack;
 using Npa.Ingest.Journal;
+using Npa.Resolver.Events;
 
 namespace Npa.Ingest.Tests.Journal;
 
@@ -232,7 +233,7 @@ public class EventJournalTests
         using TempJournalDirectory dir = new();
         using EventJournal journal = OpenAt(dir.Path);
 
-        ArgumentException error = Assert.Throws<ArgumentException>(() => journal.Append(new JournalEvent { Kind = JournalObjectKind.Pod, Name = "x" }));
+        ArgumentException error = Assert.Throws<ArgumentException>(() => journal.Append(new JournalEvent { Kind = ResourceKind.Pod, Name = "x" }));
         Assert.Contains("operation", error.Message);
     }
 }

@@ -1,5 +1,6 @@
 using MessagePack;
 using Npa.Ingest.Journal;
+using Npa.Resolver.Events;
 using Npa.Resolver.Model;
 
 namespace Npa.Ingest.Tests.Journal;
@@ -57,9 +58,9 @@ public class JournalModelMapperTests
     [Fact]
     public void DeleteEvent_CarriesOnlyIdentity()
     {
-        JournalEvent e = JournalModelMapper.Delete(JournalObjectKind.Pod, "shop", "web-1");
+        JournalEvent e = JournalModelMapper.Delete(ResourceKind.Pod, "shop", "web-1");
 
-        Assert.Equal(new JournalObjectKey(JournalObjectKind.Pod, "shop", "web-1"), e.Key);
+        Assert.Equal(new JournalObjectKey(ResourceKind.Pod, "shop", "web-1"), e.Key);
         Assert.Null(e.Pod);
     }
 }

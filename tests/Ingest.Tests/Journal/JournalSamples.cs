@@ -1,3 +1,4 @@
+using Npa.Resolver.Events;
 using System.Net;
 using Npa.Ingest.Journal;
 using Npa.Resolver.Model;
@@ -68,15 +69,15 @@ internal static class JournalSamples
             events.Add(JournalModelMapper.Upsert(Policy(ns, $"np{i % 4}")));
             if (i % 5 == 4)
             {
-                events.Add(JournalModelMapper.Delete(JournalObjectKind.Pod, ns, $"pod{(i + 3) % 7}"));
-                events.Add(JournalModelMapper.Delete(JournalObjectKind.NetworkPolicy, ns, $"np{(i + 1) % 4}"));
+                events.Add(JournalModelMapper.Delete(ResourceKind.Pod, ns, $"pod{(i + 3) % 7}"));
+                events.Add(JournalModelMapper.Delete(ResourceKind.NetworkPolicy, ns, $"np{(i + 1) % 4}"));
             }
 
             if (i % 9 == 0)
             {
                 events.Add(JournalModelMapper.Upsert(Service(ns, "svc")));
                 events.Add(JournalModelMapper.Upsert(PolicyEndpoint(ns, $"web-{i % 3}")));
-                events.Add(JournalModelMapper.Synced(JournalObjectKind.Pod));
+                events.Add(JournalModelMapper.Synced(ResourceKind.Pod));
             }
         }
 

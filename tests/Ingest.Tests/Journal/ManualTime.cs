@@ -3,9 +3,9 @@ namespace Npa.Ingest.Tests.Journal;
 /// <summary>A clock that moves only when told.</summary>
 internal sealed class ManualTime(DateTimeOffset start) : TimeProvider
 {
-    private DateTimeOffset now = start;
+    private DateTimeOffset _now = start;
 
-    public override DateTimeOffset GetUtcNow() => now;
+    public override DateTimeOffset GetUtcNow() => _now;
 
-    public void Advance(TimeSpan by) => now += by;
+    public void Advance(TimeSpan by) => _now += by;
 }

@@ -6,12 +6,12 @@ namespace Npa.Ingest.Tests.Journal;
 
 public class RestoreReconcilerTests
 {
-    private static JournalObjectKey PodKey(string name) => new(JournalObjectKind.Pod, "shop", name);
+    private static JournalObjectKey PodKey(string name) => new(ResourceKind.Pod, "shop", name);
 
     [Fact]
     public void FirstSyncOfAKind_DeletesRestoredObjectsTheListDidNotContain()
     {
-        RestoreReconciler reconciler = new([PodKey("a"), PodKey("b"), new JournalObjectKey(JournalObjectKind.Namespace, "", "shop")]);
+        RestoreReconciler reconciler = new([PodKey("a"), PodKey("b"), new JournalObjectKey(ResourceKind.Namespace, "", "shop")]);
 
         reconciler.Observe(new PodUpserted(JournalSamples.Pod("shop", "a", "192.168.0.1"), "5"));
         IReadOnlyList<ClusterEvent> deletes = reconciler.Observe(new SourceSynced(ResourceKind.Pod, "5", 1, 0, false));

@@ -184,8 +184,8 @@ public sealed class ApiAccessTests
     {
         await using Server server = await Server.StartAsync();
         using k8s.Kubernetes client = KubeObjects.Client(server);
-        const string leases = "apis/coordination.k8s.io/v1/leases";
-        server.Forbid(leases, "get", "create", "update");
+        const string Leases = "apis/coordination.k8s.io/v1/leases";
+        server.Forbid(Leases, "get", "create", "update");
         LogRecorder log = new();
         ControllerLeadership leadership = new(client, "kube-system", "replica-a", log)
         {
@@ -203,13 +203,13 @@ public sealed class ApiAccessTests
             },
             stop.Token);
 
-        await ResourceInformerTests.Eventually(() => Requests(server, leases, "get") >= 3, "three attempts to read the lease");
+        await ResourceInformerTests.Eventually(() => Requests(server, Leases, "get") >= 3, "three attempts to read the lease");
         Assert.False(leading.Task.IsCompleted);
         LoggedEntry error = Errors(log, "lease kube-system/npa-controller refused")[0];
         Assert.Contains("lacks RBAC verb 'get' on resource 'leases' in API group 'coordination.k8s.io'", error.Message, StringComparison.Ordinal);
         Assert.Single(Errors(log, "lease kube-system/npa-controller refused"));
 
-        server.Permit(leases);
+        server.Permit(Leases);
         await leading.Task.WaitAsync(TestTimeouts.Default);
         await stop.CancelAsync();
         await run.WaitAsync(TestTimeouts.Default);
@@ -221,11 +221,11 @@ public sealed class ApiAccessTests
         ApiAccessProblem? Classify(HttpStatusCode status, string body) =>
             ApiAccessProblem.Classify(status, body, "create", "networking.k8s.aws", "v1alpha1", "policyendpoints", "shop");
 
-        string ObjectGone = """{"kind":"Status","apiVersion":"v1","status":"Failure","message":"policyendpoints.networking.k8s.aws \"web-abcde\" not found","reason":"NotFound","details":{"name":"web-abcde","group":"networking.k8s.aws","kind":"policyendpoints"},"code":404}""";
-        string NamespaceGone = """{"kind":"Status","apiVersion":"v1","status":"Failure","message":"namespaces \"shop\" not found","reason":"NotFound","details":{"name":"shop","kind":"namespaces"},"code":404}""";
-        string Terminating = """{"kind":"Status","apiVersion":"v1","status":"Failure","message":"policyendpoints.networking.k8s.aws \"web-\" is forbidden: unable to create new content in namespace shop because it is being terminated","reason":"Forbidden","code":403}""";
-        string Unserved = """{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}""";
-        string OwnerBlocked = """{"kind":"Status","apiVersion":"v1","status":"Failure","message":"policyendpoints.networking.k8s.aws \"web-\" is forbidden: cannot set blockOwnerDeletion if an ownerReference refers to a resource you can't set finalizers on: , <nil>","reason":"Forbidden","code":403}""";
+        const string ObjectGone = """{"kind":"Status","apiVersion":"v1","status":"Failure","message":"policyendpoints.networking.k8s.aws \"web-abcde\" not found","reason":"NotFound","details":{"name":"web-abcde","group":"networking.k8s.aws","kind":"policyendpoints"},"code":404}""";
+        const string NamespaceGone = """{"kind":"Status","apiVersion":"v1","status":"Failure","message":"namespaces \"shop\" not found","reason":"NotFound","details":{"name":"shop","kind":"namespaces"},"code":404}""";
+        const string Terminating = """{"kind":"Status","apiVersion":"v1","status":"Failure","message":"policyendpoints.networking.k8s.aws \"web-\" is forbidden: unable to create new content in namespace shop because it is being terminated","reason":"Forbidden","code":403}""";
+        const string Unserved = """{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}""";
+        const string OwnerBlocked = """{"kind":"Status","apiVersion":"v1","status":"Failure","message":"policyendpoints.networking.k8s.aws \"web-\" is forbidden: cannot set blockOwnerDeletion if an ownerReference refers to a resource you can't set finalizers on: , <nil>","reason":"Forbidden","code":403}""";
 
         Assert.Null(Classify(HttpStatusCode.NotFound, ObjectGone));
         Assert.Null(Classify(HttpStatusCode.NotFound, NamespaceGone));

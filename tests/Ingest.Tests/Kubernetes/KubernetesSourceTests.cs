@@ -135,7 +135,7 @@ public sealed class KubernetesSourceTests
         JournalObjectSet folded = new();
         foreach (ClusterEvent e in recorder.Events)
         {
-            if (ClusterEventJournal.ToJournal(e) is { } j)
+            if (ClusterEventMapper.ToJournal(e) is { } j)
             {
                 folded.Apply(j);
             }

@@ -18,7 +18,7 @@ public class PolicyEndpointBuilderTests
     private static IReadOnlyList<PolicyEndpointSpec> Build(ClusterBuilder cluster, string policy, int chunkSize = PolicyEndpointBuilder.DefaultChunkSize)
     {
         ResolverState state = ResolverState.FromSnapshot(cluster.Build());
-        ObjectRef.TryParse(policy, out ObjectRef r);
+        ObjectRef r = ObjectRef.TryParse(policy, out ObjectRef parsed) ? parsed : throw new ArgumentException($"'{policy}' is not namespace/name", nameof(policy));
         return PolicyEndpointBuilder.Build(state, r, chunkSize);
     }
 

@@ -67,7 +67,7 @@ public static class Spec
     /// <summary>A pod from "ns/name", labels "k=v,...", addresses "10.0.0.1,fd00::1" and container ports "http=80/TCP,dns=53/UDP,8080".</summary>
     public static PodInfo Pod(string id, string labels, string ips, string ports = "")
     {
-        ObjectRef.TryParse(id, out ObjectRef r);
+        ObjectRef r = ObjectRef.TryParse(id, out ObjectRef parsed) ? parsed : throw new ArgumentException($"'{id}' is not namespace/name", nameof(id));
         List<ContainerPort> declared = [];
         foreach (string p in ports.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
@@ -86,7 +86,7 @@ public static class Spec
     /// <summary>A Service "ns/name" with a selector "k=v", cluster IPs and ports.</summary>
     public static ServiceInfo Service(string id, string selector, string clusterIps, params ServicePort[] ports)
     {
-        ObjectRef.TryParse(id, out ObjectRef r);
+        ObjectRef r = ObjectRef.TryParse(id, out ObjectRef parsed) ? parsed : throw new ArgumentException($"'{id}' is not namespace/name", nameof(id));
         return new ServiceInfo(r.Namespace, r.Name,
             clusterIps.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(IPAddress.Parse).ToArray(),
             Labels(selector), ports);

@@ -1,3 +1,4 @@
+using Npa.Host.Cni;
 using Npa.Host.Lab;
 using Npa.Host.Lab.Output;
 using Npa.Resolver.Model;
@@ -87,7 +88,7 @@ public class LabLifecycleTests
         foreach (LabPod pod in daemon.Pods)
         {
             Assert.Contains(pod.HostVeth + "@", links, StringComparison.Ordinal);
-            Assert.Equal(LabNames.HostVeth(pod.Pod), pod.HostVeth);
+            Assert.Equal(HostVethName.For(pod.Pod.Namespace, pod.Pod.Name), pod.HostVeth);
             string addresses = Npa.Host.Lab.Kernel.Shell.Ip(pod.Netns, "-o", "addr", "show", "dev", "eth0");
             Assert.All(pod.Ips, ip => Assert.Contains(ip.ToString(), addresses, StringComparison.Ordinal));
         }

@@ -161,7 +161,7 @@ public sealed class ChartRbacTests
     /// </summary>
     private static async Task<IReadOnlyList<ApiRequest>> StandaloneAgentRequestsAsync()
     {
-        const string services = "api/v1/services";
+        const string Services = "api/v1/services";
         await using Server server = await Server.StartAsync();
         server.Upsert(KubeObjects.Namespaces, KubeObjects.Namespace("shop"));
         server.Upsert(KubeObjects.Pods, KubeObjects.Pod("shop", "web-1", "192.168.1.1", node: "node-1", hostIp: "10.0.0.1"));
@@ -172,7 +172,7 @@ public sealed class ChartRbacTests
         {
             await source.Ready.WaitAsync(TestTimeouts.Default);
             await ResourceInformerTests.Eventually(
-                () => new[] { KubeObjects.Namespaces, KubeObjects.Pods, KubeObjects.NetworkPolicies, services }.All(c => server.ActiveWatches(c) > 0),
+                () => new[] { KubeObjects.Namespaces, KubeObjects.Pods, KubeObjects.NetworkPolicies, Services }.All(c => server.ActiveWatches(c) > 0),
                 "all four watches");
         }
 

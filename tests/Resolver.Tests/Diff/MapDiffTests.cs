@@ -1,8 +1,9 @@
 using Npa.Resolver.Diff;
 using Npa.Resolver.MapState;
-using static Npa.Enforcer.Tests.Policies;
+using Npa.Tests.Shared.Oracle;
+using static Npa.Tests.Shared.Builders.PodPolicies;
 
-namespace Npa.Enforcer.Tests.Diff;
+namespace Npa.Resolver.Tests.Diff;
 
 public sealed class MapDiffTests
 {
@@ -45,8 +46,8 @@ public sealed class MapDiffTests
         Random random = new(5);
         for (int round = 0; round < 30; round++)
         {
-            AllowRule[] a = Enumerable.Range(0, random.Next(1, 15)).Select(i => MapState.LpmCompilerTests.RandomRule(random, i, false)).ToArray();
-            AllowRule[] b = Enumerable.Range(0, random.Next(1, 15)).Select(i => MapState.LpmCompilerTests.RandomRule(random, i + 20, false)).ToArray();
+            AllowRule[] a = Enumerable.Range(0, random.Next(1, 15)).Select(i => RandomRules.Rule(random, i, false)).ToArray();
+            AllowRule[] b = Enumerable.Range(0, random.Next(1, 15)).Select(i => RandomRules.Rule(random, i + 20, false)).ToArray();
             Dictionary<RuleRef, uint> ids = new();
             uint Id(RuleRef r) => ids.TryGetValue(r, out uint v) ? v : ids[r] = (uint)ids.Count + 1;
             LpmPodState programmed = LpmCompiler.Compile(Ingress(a), Id);

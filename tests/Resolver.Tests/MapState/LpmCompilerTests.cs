@@ -1,15 +1,13 @@
 using System.Net;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
-using static Npa.Enforcer.Tests.Policies;
+using Npa.Tests.Shared.Oracle;
+using static Npa.Tests.Shared.Builders.PodPolicies;
 
-namespace Npa.Enforcer.Tests.MapState;
+namespace Npa.Resolver.Tests.MapState;
 
 public sealed class LpmCompilerTests
 {
-    private static readonly string[] Bases = ["10.0.0.0", "10.1.0.0", "10.1.2.0", "192.168.0.0", "10.1.2.128"];
-    private static readonly string[] Bases6 = ["fd00::", "fd00:0:0:1::", "fd00:0:0:1:8000::"];
-
     private static LpmPodState Compile(PodPolicy policy) => LpmCompiler.Compile(policy, Ids(policy));
 
     private static Func<RuleRef, uint> Ids(PodPolicy policy)
@@ -75,7 +73,7 @@ public sealed class LpmCompilerTests
     public void SameRulesInAnyOrder_CompileToTheSameEntries()
     {
         Random random = new(7);
-        AllowRule[] rules = Enumerable.Range(0, 30).Select(i => RandomRule(random, i, v6: false)).ToArray();
+        AllowRule[] rules = Enumerable.Range(0, 30).Select(i => RandomRules.Rule(random, i, v6: false)).ToArray();
         LpmPodState first = Compile(Ingress(rules));
         Func<RuleRef, uint> ids = Ids(Ingress(rules));
         for (int round = 0; round < 5; round++)
@@ -99,14 +97,14 @@ public sealed class LpmCompilerTests
         int allowed = 0, denied = 0;
         for (int policyRound = 0; policyRound < 20; policyRound++)
         {
-            AllowRule[] rules = Enumerable.Range(0, random.Next(1, 25)).Select(i => RandomRule(random, i, v6)).ToArray();
+            AllowRule[] rules = Enumerable.Range(0, random.Next(1, 25)).Select(i => RandomRules.Rule(random, i, v6)).ToArray();
             PodPolicy policy = Both(rules, rules.Take(rules.Length / 2).ToArray());
             LpmPodState state = Compile(policy);
             for (int probe = 0; probe < 400; probe++)
             {
-                IPAddress peer = RandomAddress(random, v6);
+                IPAddress peer = RandomRules.Peer(random, v6);
                 Protocol protocol = new[] { Protocol.Tcp, Protocol.Udp, Protocol.Sctp, v6 ? Protocol.IcmpV6 : Protocol.Icmp }[random.Next(4)];
-                int port = protocol is Protocol.Icmp or Protocol.IcmpV6 ? 0 : RandomPort(random);
+                int port = protocol is Protocol.Icmp or Protocol.IcmpV6 ? 0 : RandomRules.Port(random);
                 foreach (Direction direction in new[] { Direction.Ingress, Direction.Egress })
                 {
                     bool expected = Oracle(policy[direction], peer, protocol, port);
@@ -144,70 +142,5 @@ public sealed class LpmCompilerTests
 
             Assert.Equal(last - first + 1, covered);
         }
-    }
-
-    internal static AllowRule RandomRule(Random random, int index, bool v6)
-    {
-        IpPrefix cidr = RandomPrefix(random, v6);
-        List<string> excepts = new();
-        for (int e = random.Next(3); e > 0; e--)
-        {
-            int len = Math.Min(cidr.MaxLength, cidr.Length + random.Next(1, 10));
-            IPAddress inside = RandomAddressIn(random, cidr);
-            excepts.Add(new IpPrefix(inside, len).ToString());
-        }
-
-        L4Match ports = random.Next(6) switch
-        {
-            0 => L4Match.Any,
-            1 => L4Match.AllPorts(Protocol.Tcp),
-            2 => new L4Match(Protocol.Udp, RandomPort(random) / 2, 32768 + (RandomPort(random) / 2)),
-            3 => L4Match.Single(Protocol.Sctp, RandomPort(random)),
-            _ => L4Match.Single(random.Next(2) == 0 ? Protocol.Tcp : Protocol.Udp, RandomPort(random)),
-        };
-        return Allow(cidr.ToString(), ports, index, $"p{index % 3}", excepts.ToArray());
-    }
-
-    private static int RandomPort(Random random) => random.Next(8) == 0 ? random.Next(65536) : 80 + random.Next(8);
-
-    private static IpPrefix RandomPrefix(Random random, bool v6)
-    {
-        IPAddress b = IPAddress.Parse(v6 ? Bases6[random.Next(Bases6.Length)] : Bases[random.Next(Bases.Length)]);
-        int len = v6 ? random.Next(40, 129) : random.Next(8, 33);
-        return new IpPrefix(RandomAddressNear(random, b, v6), len);
-    }
-
-    internal static IPAddress RandomPeer(Random random, bool v6) => RandomAddress(random, v6);
-
-    private static IPAddress RandomAddress(Random random, bool v6)
-    {
-        IPAddress b = IPAddress.Parse(v6 ? Bases6[random.Next(Bases6.Length)] : Bases[random.Next(Bases.Length)]);
-        return RandomAddressNear(random, b, v6);
-    }
-
-    private static IPAddress RandomAddressNear(Random random, IPAddress b, bool v6)
-    {
-        byte[] bytes = b.GetAddressBytes();
-        int vary = v6 ? 10 : 2; // vary the low bytes only, so prefixes overlap a lot
-        for (int i = bytes.Length - vary; i < bytes.Length; i++)
-        {
-            bytes[i] = (byte)(random.Next(4) == 0 ? random.Next(256) : random.Next(4));
-        }
-
-        return new IPAddress(bytes);
-    }
-
-    private static IPAddress RandomAddressIn(Random random, IpPrefix prefix)
-    {
-        byte[] bytes = prefix.Address.GetAddressBytes();
-        for (int bit = prefix.Length; bit < bytes.Length * 8; bit++)
-        {
-            if (random.Next(2) == 1)
-            {
-                bytes[bit / 8] |= (byte)(0x80 >> (bit % 8));
-            }
-        }
-
-        return new IPAddress(bytes);
     }
 }

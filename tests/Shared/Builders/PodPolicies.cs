@@ -2,10 +2,10 @@ using System.Net;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
 
-namespace Npa.Enforcer.Tests;
+namespace Npa.Tests.Shared.Builders;
 
 /// <summary>Short builders for pod policies in tests.</summary>
-internal static class Policies
+public static class PodPolicies
 {
     public static AllowRule Allow(string cidr, L4Match ports, int ruleIndex = 0, string policy = "p", params string[] except) =>
         new(IpPrefix.Parse(cidr), except.Select(IpPrefix.Parse).ToArray(), ports,
