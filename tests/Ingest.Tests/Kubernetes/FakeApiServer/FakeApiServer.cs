@@ -42,6 +42,19 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     public Uri BaseUri { get; private set; } = null!;
 
+    /// <summary>
+    /// Called after every stored change, under the server's lock and in revision order, with the collection,
+    /// the event type (ADDED, MODIFIED, DELETED) and the stored object, which the callee must neither change
+    /// nor keep past the call. A benchmark follows PolicyEndpoints through it without listing them.
+    /// </summary>
+    public Action<string, string, JsonObject>? Observer { get; set; }
+
+    /// <summary>
+    /// When false, requests are recorded without their bodies (a long benchmark run would otherwise hold
+    /// every PolicyEndpoint the controller ever wrote).
+    /// </summary>
+    public bool RecordRequestBodies { get; set; } = true;
+
     /// <summary>When true, a watch from a compacted resourceVersion gets 200 and an ERROR event; otherwise HTTP 410.</summary>
     public bool GoneAsErrorEvent { get; set; }
 
@@ -214,6 +227,15 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>A copy of one stored object; null when there is none.</summary>
+    public JsonObject? Get(string collection, string? ns, string name)
+    {
+        lock (_gate)
+        {
+            return Store(collection).TryGetValue($"{ns}/{name}", out JsonObject? o) ? o.DeepClone().AsObject() : null;
+        }
+    }
+
     public IReadOnlyList<JsonObject> Objects(string collection)
     {
         lock (_gate)
@@ -340,7 +362,7 @@ public sealed class FakeApiServer : IAsyncDisposable
             body = await r.ReadToEndAsync(ctx.RequestAborted);
         }
 
-        RecordedRequest request = new(ctx.Request.Method, path, ctx.Request.QueryString.Value ?? "", ctx.Request.ContentType, body)
+        RecordedRequest request = new(ctx.Request.Method, path, ctx.Request.QueryString.Value ?? "", ctx.Request.ContentType, RecordRequestBodies ? body : "")
         {
             Authorization = ctx.Request.Headers.Authorization.ToString(),
         };
@@ -846,6 +868,7 @@ public sealed class FakeApiServer : IAsyncDisposable
         string line = new JsonObject { ["type"] = type, ["object"] = obj.DeepClone() }.ToJsonString();
         StoredEvent e = new(collection, _revision, obj.DeepClone().AsObject(), line);
         _history.Add(e);
+        Observer?.Invoke(collection, type, obj);
         foreach (Watcher w in _watchers.Where(w => w.Collection == collection && Matches(obj, w.Namespace, w.FieldSelector, w.LabelSelector)))
         {
             w.Lines.Writer.TryWrite(line);
