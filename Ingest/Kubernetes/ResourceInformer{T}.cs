@@ -148,31 +148,38 @@ public sealed class ResourceInformer<T> : IResourceInformer
         }
     }
 
+    /// <summary>
+    /// Lists every object, applying each page as it arrives, then reports the objects the list no longer
+    /// has as synthetic deletes and the list as <see cref="SourceSynced"/>. Only keys are kept for the
+    /// vanished check, and raw items only for objects the filter dropped (a revisit may want them back).
+    /// A list that fails part-way has reported the objects it saw, each as it was, but neither deletes
+    /// nor the sync: nothing is concluded from objects not yet seen, and the next attempt lists again.
+    /// </summary>
     private async Task ListAndSyncAsync(CancellationToken cancellationToken)
     {
-        (List<JsonObject> items, string listRv, int pages) = await ListAllAsync(cancellationToken).ConfigureAwait(false);
-        Counters.Lists++;
-        int syntheticBefore = Counters.SyntheticDeletes;
-        HashSet<ObjectRef> seen = [];
-        int index = 0;
-        foreach (JsonObject item in items)
+        ListPass pass;
+        for (int attempt = 0; ; attempt++)
         {
-            index++;
-            ObjectRef? key = Key(item);
-            if (key is null)
+            pass = new ListPass();
+            try
             {
-                Skip(index, "list item has no metadata.name", item.ToJsonString());
-                continue;
+                await ListPagesAsync(pass, attempt, cancellationToken).ConfigureAwait(false);
+                break;
             }
-
-            seen.Add(key.Value);
-            await ApplyAsync(key.Value, item, $"{_name} list item {index}", force: false, cancellationToken).ConfigureAwait(false);
+            catch (ApiStatusException e) when (e.IsGone && pass.Pages > 0 && attempt == 0)
+            {
+                // The continue token expired between pages: start the list over, once, at once.
+                KubernetesLog.WatchExpired(_logger, _name, pass.ResourceVersion, "continue token expired");
+            }
         }
 
+        Counters.Lists++;
+        int syntheticBefore = Counters.SyntheticDeletes;
+        string listRv = pass.ResourceVersion;
         List<(ObjectRef Key, Entry Entry)> vanished;
         lock (_gate)
         {
-            vanished = [.. _cache.Where(kv => !seen.Contains(kv.Key)).Select(kv => (kv.Key, kv.Value))];
+            vanished = [.. _cache.Where(kv => !pass.Seen.Contains(kv.Key)).Select(kv => (kv.Key, kv.Value))];
         }
 
         foreach ((ObjectRef key, Entry entry) in vanished)
@@ -191,16 +198,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
         }
 
         // Objects the filter dropped early in the list may be wanted now; the list still has them.
-        Dictionary<ObjectRef, JsonObject> listed = [];
-        foreach (JsonObject item in items)
-        {
-            if (Key(item) is ObjectRef k)
-            {
-                listed[k] = item;
-            }
-        }
-
-        await RevisitAsync(cancellationToken, listed).ConfigureAwait(false);
+        await RevisitAsync(cancellationToken, pass.Dropped).ConfigureAwait(false);
         bool relist = _synced;
         lock (_gate)
         {
@@ -215,43 +213,55 @@ public sealed class ResourceInformer<T> : IResourceInformer
         }
 
         await _events.WriteAsync(new SourceSynced(_descriptor.Kind, listRv, count, syntheticDeletes, relist), cancellationToken).ConfigureAwait(false);
-        KubernetesLog.Listed(_logger, _name, items.Count, listRv, pages, relist, syntheticDeletes);
+        KubernetesLog.Listed(_logger, _name, pass.Items, listRv, pass.Pages, relist, syntheticDeletes);
         _synced = true;
         _ready.TrySetResult();
     }
 
-    private async Task<(List<JsonObject> Items, string ResourceVersion, int Pages)> ListAllAsync(CancellationToken cancellationToken)
+    /// <summary>Fetches the list page by page, applying each page's items before asking for the next.</summary>
+    private async Task ListPagesAsync(ListPass pass, int attempt, CancellationToken cancellationToken)
     {
-        for (int attempt = 0; ; attempt++)
+        // The first list of all may come from the watch cache; a relist (after 410) reads etcd.
+        string? listFrom = !_synced && attempt == 0 && _options.FirstListFromWatchCache ? "0" : null;
+        string? next = null;
+        do
         {
-            List<JsonObject> items = [];
-            string? next = null;
-            string rv = "";
-            int pages = 0;
-            try
+            ListPage page = await _api.ListAsync(Resource, _options.PageSize, next, listFrom, cancellationToken).ConfigureAwait(false);
+            pass.Pages++;
+            if (pass.Pages == 1)
             {
-                // The first list of all may come from the watch cache; a relist (after 410) reads etcd.
-                string? listFrom = !_synced && attempt == 0 && _options.FirstListFromWatchCache ? "0" : null;
-                do
+                // The first page's resourceVersion is the snapshot every later page belongs to.
+                pass.ResourceVersion = page.ResourceVersion;
+            }
+
+            foreach (JsonObject item in page.Items)
+            {
+                pass.Items++;
+                ObjectRef? key = Key(item);
+                if (key is null)
                 {
-                    ListPage page = await _api.ListAsync(Resource, _options.PageSize, next, listFrom, cancellationToken).ConfigureAwait(false);
-                    pages++;
-                    items.AddRange(page.Items);
-                    next = page.Continue;
-                    if (pages == 1)
-                    {
-                        // The first page's resourceVersion is the snapshot every later page belongs to.
-                        rv = page.ResourceVersion;
-                    }
+                    Skip(pass.Items, "list item has no metadata.name", item.ToJsonString());
+                    continue;
                 }
-                while (next is not null);
-                return (items, rv, pages);
+
+                pass.Seen.Add(key.Value);
+                await ApplyAsync(key.Value, item, $"{_name} list item {pass.Items}", force: false, cancellationToken).ConfigureAwait(false);
+                if (Filter is not null && IsDropped(key.Value))
+                {
+                    pass.Dropped[key.Value] = item;
+                }
             }
-            catch (ApiStatusException e) when (e.IsGone && pages > 0 && attempt == 0)
-            {
-                // The continue token expired between pages: start the list over, once, at once.
-                KubernetesLog.WatchExpired(_logger, _name, rv, "continue token expired");
-            }
+
+            next = page.Continue;
+        }
+        while (next is not null);
+    }
+
+    private bool IsDropped(ObjectRef key)
+    {
+        lock (_gate)
+        {
+            return _cache.TryGetValue(key, out Entry? entry) && entry.Value is null;
         }
     }
 
@@ -601,6 +611,20 @@ public sealed class ResourceInformer<T> : IResourceInformer
     }
 
     private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
+
+    /// <summary>One attempt at a full list: the snapshot's resourceVersion, the keys seen, and the raw items the filter dropped.</summary>
+    private sealed class ListPass
+    {
+        public string ResourceVersion { get; set; } = "";
+
+        public int Pages { get; set; }
+
+        public int Items { get; set; }
+
+        public HashSet<ObjectRef> Seen { get; } = [];
+
+        public Dictionary<ObjectRef, JsonObject> Dropped { get; } = [];
+    }
 
     /// <summary>What the informer holds per object: the accepted value (null when filtered out), uid and resourceVersion.</summary>
     private sealed record Entry(T? Value, string Uid, string ResourceVersion);

@@ -16,6 +16,7 @@ internal sealed class FakeScaleCluster : IScaleCluster
     {
         _server = server;
         _directory = directory;
+        Directory.CreateDirectory(directory);
         Kubeconfig = Path.Combine(directory, "kubeconfig");
         File.WriteAllText(Kubeconfig, $"""
             apiVersion: v1
@@ -26,7 +27,8 @@ internal sealed class FakeScaleCluster : IScaleCluster
                 server: {server.BaseUri.ToString().TrimEnd('/')}
             users:
             - name: scale
-              user: {"{}"}
+              user:
+                token: scale-benchmark
             contexts:
             - name: scale
               context:
