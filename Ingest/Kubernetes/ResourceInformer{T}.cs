@@ -151,12 +151,14 @@ public sealed class ResourceInformer<T> : IResourceInformer
     /// <summary>
     /// Lists every object, applying each page as it arrives, then reports the objects the list no longer
     /// has as synthetic deletes and the list as <see cref="SourceSynced"/>. Only keys are kept for the
-    /// vanished check, and raw items only for objects the filter dropped (a revisit may want them back).
+    /// vanished check, and translated items only for objects the filter dropped (a revisit may want them back).
     /// A list that fails part-way has reported the objects it saw, each as it was, but neither deletes
     /// nor the sync: nothing is concluded from objects not yet seen, and the next attempt lists again.
     /// </summary>
     private async Task ListAndSyncAsync(CancellationToken cancellationToken)
     {
+        // Counted from here: a re-created object found while the pages are applied is a synthetic delete of this list too.
+        int syntheticBefore = Counters.SyntheticDeletes;
         ListPass pass;
         for (int attempt = 0; ; attempt++)
         {
@@ -174,7 +176,6 @@ public sealed class ResourceInformer<T> : IResourceInformer
         }
 
         Counters.Lists++;
-        int syntheticBefore = Counters.SyntheticDeletes;
         string listRv = pass.ResourceVersion;
         List<(ObjectRef Key, Entry Entry)> vanished;
         lock (_gate)
@@ -226,7 +227,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
         string? next = null;
         do
         {
-            ListPage page = await _api.ListAsync(Resource, _options.PageSize, next, listFrom, cancellationToken).ConfigureAwait(false);
+            using ListPage page = await _api.ListAsync(Resource, _options.PageSize, next, listFrom, cancellationToken).ConfigureAwait(false);
             pass.Pages++;
             if (pass.Pages == 1)
             {
@@ -245,10 +246,10 @@ public sealed class ResourceInformer<T> : IResourceInformer
                 }
 
                 pass.Seen.Add(key.Value);
-                await ApplyAsync(key.Value, item, $"{_name} list item {pass.Items}", force: false, cancellationToken).ConfigureAwait(false);
-                if (Filter is not null && IsDropped(key.Value))
+                Entry? applied = await ApplyAsync(key.Value, item, $"{_name} list item {pass.Items}", force: false, cancellationToken).ConfigureAwait(false);
+                if (Filter is not null && IsDropped(key.Value) && (applied ?? Translated(item)) is Entry dropped)
                 {
-                    pass.Dropped[key.Value] = item;
+                    pass.Dropped[key.Value] = dropped;
                 }
             }
 
@@ -262,6 +263,22 @@ public sealed class ResourceInformer<T> : IResourceInformer
         lock (_gate)
         {
             return _cache.TryGetValue(key, out Entry? entry) && entry.Value is null;
+        }
+    }
+
+    /// <summary>An object's translation, reporting nothing (for a dropped object a relist found unchanged); null when rejected.</summary>
+    private Entry? Translated(JsonObject obj)
+    {
+        JsonObject? metadata = obj["metadata"] as JsonObject;
+        try
+        {
+            return _descriptor.Translate(obj, $"{_name} list").Value is T value
+                ? new Entry(value, (metadata?["uid"] as JsonValue)?.ToString() ?? "", (metadata?["resourceVersion"] as JsonValue)?.ToString() ?? "")
+                : null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null;
         }
     }
 
@@ -429,7 +446,8 @@ public sealed class ResourceInformer<T> : IResourceInformer
     }
 
     /// <summary>Translates an object seen in a list or watch and reports what changed.</summary>
-    private async Task ApplyAsync(ObjectRef key, JsonObject obj, string source, bool force, CancellationToken cancellationToken)
+    /// <returns>The object's accepted value, uid and resourceVersion; null when it was unchanged or rejected.</returns>
+    private async Task<Entry?> ApplyAsync(ObjectRef key, JsonObject obj, string source, bool force, CancellationToken cancellationToken)
     {
         JsonObject? metadata = obj["metadata"] as JsonObject;
         string rv = (metadata?["resourceVersion"] as JsonValue)?.ToString() ?? "";
@@ -442,7 +460,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
 
         if (!force && old is not null && rv.Length > 0 && old.ResourceVersion == rv)
         {
-            return; // Unchanged since we last saw it (a relist of an object we hold).
+            return null; // Unchanged since we last saw it (a relist of an object we hold).
         }
 
         TranslationResult<T> result;
@@ -468,7 +486,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
             }
 
             await _events.WriteAsync(new ObjectRejected(_descriptor.Kind, key, result.Diagnostics, rv), cancellationToken).ConfigureAwait(false);
-            return;
+            return null;
         }
 
         if (_logger.IsEnabled(LogLevel.Debug))
@@ -479,6 +497,17 @@ public sealed class ResourceInformer<T> : IResourceInformer
             }
         }
 
+        Entry accepted = new(result.Value, uid, rv);
+        await ApplyAcceptedAsync(key, accepted, old, cancellationToken).ConfigureAwait(false);
+        return accepted;
+    }
+
+    /// <summary>Holds and reports an accepted value, replacing <paramref name="old"/> (what was held before, if anything).</summary>
+    private async Task ApplyAcceptedAsync(ObjectRef key, Entry accepted, Entry? old, CancellationToken cancellationToken)
+    {
+        T value = accepted.Value!;
+        string uid = accepted.Uid;
+        string rv = accepted.ResourceVersion;
         if (old?.Value is not null && old.Uid.Length > 0 && uid.Length > 0 && old.Uid != uid)
         {
             // Same name, new object (deleted and re-created while we were not watching): the old one is gone.
@@ -493,15 +522,15 @@ public sealed class ResourceInformer<T> : IResourceInformer
             old = null;
         }
 
-        bool keep = Filter?.Keep(key, result.Value) ?? true;
+        bool keep = Filter?.Keep(key, value) ?? true;
         lock (_gate)
         {
-            _cache[key] = new Entry(keep ? result.Value : null, uid, rv);
+            _cache[key] = new Entry(keep ? value : null, uid, rv);
         }
 
         if (keep)
         {
-            await _events.WriteAsync(_descriptor.Upserted(result.Value, rv), cancellationToken).ConfigureAwait(false);
+            await _events.WriteAsync(_descriptor.Upserted(value, rv), cancellationToken).ConfigureAwait(false);
         }
         else if (old?.Value is not null)
         {
@@ -513,7 +542,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
     /// Re-evaluates objects whose filter verdict may have changed: held ones from memory, dropped
     /// ones fetched again from the server (only their identity was kept).
     /// </summary>
-    private async Task RevisitAsync(CancellationToken cancellationToken, IReadOnlyDictionary<ObjectRef, JsonObject>? listed = null)
+    private async Task RevisitAsync(CancellationToken cancellationToken, IReadOnlyDictionary<ObjectRef, Entry>? listed = null)
     {
         if (Filter is null)
         {
@@ -550,13 +579,15 @@ public sealed class ResourceInformer<T> : IResourceInformer
                     continue;
                 }
 
-                JsonObject? fresh = null;
-                if (listed is null || !listed.TryGetValue(key, out fresh))
+                if (listed is not null && listed.TryGetValue(key, out Entry? translated) && translated.ResourceVersion == entry.ResourceVersion)
                 {
-                    Counters.Refetches++;
-                    fresh = await _api.GetAsync(Resource, Resource.Namespaced ? key.Namespace : null, key.Name, cancellationToken).ConfigureAwait(false);
+                    // Dropped earlier in this list: its translation was kept, so it need not be fetched again.
+                    await ApplyAcceptedAsync(key, translated, entry, cancellationToken).ConfigureAwait(false);
+                    continue;
                 }
 
+                Counters.Refetches++;
+                JsonObject? fresh = await _api.GetAsync(Resource, Resource.Namespaced ? key.Namespace : null, key.Name, cancellationToken).ConfigureAwait(false);
                 if (fresh is not null)
                 {
                     await ApplyAsync(key, fresh, $"{_name} refetch of {key}", force: true, cancellationToken).ConfigureAwait(false);
@@ -612,7 +643,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
 
     private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
 
-    /// <summary>One attempt at a full list: the snapshot's resourceVersion, the keys seen, and the raw items the filter dropped.</summary>
+    /// <summary>One attempt at a full list: the snapshot's resourceVersion, the keys seen, and the items the filter dropped.</summary>
     private sealed class ListPass
     {
         public string ResourceVersion { get; set; } = "";
@@ -623,7 +654,8 @@ public sealed class ResourceInformer<T> : IResourceInformer
 
         public HashSet<ObjectRef> Seen { get; } = [];
 
-        public Dictionary<ObjectRef, JsonObject> Dropped { get; } = [];
+        /// <summary>Translated, not raw: the raw tree of a large object costs many times its translation.</summary>
+        public Dictionary<ObjectRef, Entry> Dropped { get; } = [];
     }
 
     /// <summary>What the informer holds per object: the accepted value (null when filtered out), uid and resourceVersion.</summary>

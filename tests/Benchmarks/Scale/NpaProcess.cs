@@ -10,7 +10,23 @@ namespace Npa.Benchmarks.Scale;
 /// </summary>
 internal sealed class NpaProcess : IDisposable
 {
+    private static readonly List<Process> Running = [];
     private readonly Process _process;
+
+    static NpaProcess()
+    {
+        // A benchmark stopped by a signal must not leave daemons behind.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            lock (Running)
+            {
+                foreach (Process process in Running.Where(p => !p.HasExited))
+                {
+                    process.Kill();
+                }
+            }
+        };
+    }
 
     private NpaProcess(Process process, string logFile, Stopwatch started)
     {
@@ -35,6 +51,11 @@ internal sealed class NpaProcess : IDisposable
         ProcessStartInfo start = new("bash", ["-c", command]) { UseShellExecute = false };
         Stopwatch clock = Stopwatch.StartNew();
         Process process = Process.Start(start) ?? throw new InvalidOperationException("npa did not start");
+        lock (Running)
+        {
+            Running.Add(process);
+        }
+
         return new NpaProcess(process, logFile, clock);
     }
 

@@ -50,6 +50,13 @@ public sealed class FakeApiServer : IAsyncDisposable
     public Action<string, string, JsonObject>? Observer { get; set; }
 
     /// <summary>
+    /// Runs before each list page is served, with the collection and the offset the page starts at (0 for
+    /// the first page): it may delay the page (a slow list), or return a status to fail it with (a list that
+    /// breaks part-way); null serves the page.
+    /// </summary>
+    public Func<string, int, Task<HttpStatusCode?>>? BeforeListPage { get; set; }
+
+    /// <summary>
     /// When false, requests are recorded without their bodies (a long benchmark run would otherwise hold
     /// every PolicyEndpoint the controller ever wrote).
     /// </summary>
@@ -546,6 +553,13 @@ public sealed class FakeApiServer : IAsyncDisposable
     {
         int limit = int.TryParse(q["limit"], out int l) && l > 0 ? l : int.MaxValue;
         string? cont = q["continue"];
+        if (BeforeListPage is { } hook &&
+            await hook(collection, string.IsNullOrEmpty(cont) ? 0 : int.Parse(cont.Split(':')[1])) is HttpStatusCode refusal)
+        {
+            await WriteStatusAsync(ctx, refusal, refusal.ToString(), "injected failure of a list page");
+            return;
+        }
+
         List<JsonObject> page;
         string rv;
         string? next = null;
