@@ -105,6 +105,11 @@ internal sealed class NpaProcess : IDisposable
     public void Dispose()
     {
         Stop(TimeSpan.FromSeconds(5));
+        lock (Running)
+        {
+            Running.Remove(_process);
+        }
+
         _process.Dispose();
     }
 

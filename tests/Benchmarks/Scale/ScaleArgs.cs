@@ -22,6 +22,15 @@ internal sealed record ScaleArgs(ScaleSize Size)
 
     public bool SkipAgent { get; init; }
 
+    /// <summary>
+    /// No controller: the benchmark publishes the PolicyEndpoints the project's builder makes for the
+    /// scenario and measures the agents alone (quick to repeat while working on agent memory).
+    /// </summary>
+    public bool AgentsOnly { get; init; }
+
+    /// <summary>dotnet-gcdump, to take a heap dump of each agent once it has settled and print what holds its memory.</summary>
+    public string? GcDumpTool { get; init; }
+
     public IReadOnlyList<string> ControllerArgs { get; init; } = [];
 
     public static ScaleArgs Parse(string[] args)
@@ -45,6 +54,8 @@ internal sealed record ScaleArgs(ScaleSize Size)
                 case "--node": parsed = parsed with { Node = Value() }; break;
                 case "--kubeconfig": parsed = parsed with { Kubeconfig = Value() }; break;
                 case "--skip-agent": parsed = parsed with { SkipAgent = true }; break;
+                case "--agents-only": parsed = parsed with { AgentsOnly = true }; break;
+                case "--gcdump": parsed = parsed with { GcDumpTool = Value() }; break;
                 case "--": parsed = parsed with { ControllerArgs = args[(i + 1)..] }; i = args.Length; break;
                 default: throw new ArgumentException($"unknown argument {args[i]}");
             }

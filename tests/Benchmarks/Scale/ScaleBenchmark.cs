@@ -22,7 +22,8 @@ namespace Npa.Benchmarks.Scale;
 /// the same objects. Every figure is printed beside its target.
 /// <para>
 /// Args: <c>[--namespaces 100] [--pods-per-namespace 50] [--nodes 50] [--pod-adds 20] [--burst 60]
-/// [--converge-timeout 600] [--restart-wait 15] [--node node-7] [--kubeconfig FILE] [--skip-agent]</c>.
+/// [--converge-timeout 600] [--restart-wait 15] [--node node-7] [--kubeconfig FILE] [--skip-agent] [--agents-only]
+/// [--gcdump PATH-TO-dotnet-gcdump] [-- controller flags...]</c>.
 /// </para>
 /// </summary>
 internal static class ScaleBenchmark
@@ -56,8 +57,20 @@ internal static class ScaleBenchmark
                 $"{args.Size.Namespaces * args.Size.PoliciesPerNamespace:N0} policies; {cluster.Description}; logs in {work}");
             ExpectedSelection expected = new();
             await PopulateAsync(cluster, scenario, expected, report, stop.Token).ConfigureAwait(false);
-            MeasureResolver(scenario, report);
+            ResolverState resolved = MeasureResolver(scenario, report);
             await MeasurePodListAsync(cluster, report, stop.Token).ConfigureAwait(false);
+            if (args.AgentsOnly)
+            {
+                await PublishBuiltPolicyEndpointsAsync(cluster, resolved, stop.Token).ConfigureAwait(false);
+                foreach (string source in new[] { "policyendpoints", "networkpolicies" })
+                {
+                    report.Agents[source] = await MeasureAgentAsync(root, cluster, work, args, source).ConfigureAwait(false);
+                }
+
+                await stop.CancelAsync().ConfigureAwait(false);
+                report.Print();
+                return 0;
+            }
 
             PolicyEndpointTracker tracker = new();
             await cluster.FollowAsync(tracker, stop.Token).ConfigureAwait(false);
@@ -86,6 +99,7 @@ internal static class ScaleBenchmark
             finally
             {
                 first.Stop(TimeSpan.FromSeconds(10));
+                first.Dispose();
             }
 
             if (report.Converged.Seconds is not null)
@@ -140,7 +154,7 @@ internal static class ScaleBenchmark
     }
 
     /// <summary>The resolver's own full resolution of the same objects, translated by Ingest (median of three after a warm-up).</summary>
-    private static void MeasureResolver(ScaleScenario scenario, ScaleReport report)
+    private static ResolverState MeasureResolver(ScaleScenario scenario, ScaleReport report)
     {
         ClusterSnapshot snapshot = new(
             [.. scenario.Namespaces().Select(n => NamespaceTranslator.Translate(n).Value!)],
@@ -158,6 +172,21 @@ internal static class ScaleBenchmark
 
         report.ResolverFull = times.Order().ElementAt(1);
         report.ResolverPolicyEndpoints = PolicyEndpointBuilder.BuildAll(state).Count;
+        return state;
+    }
+
+    /// <summary>What a converged controller would have published: the builder's PolicyEndpoints, as the controller writes them.</summary>
+    private static async Task PublishBuiltPolicyEndpointsAsync(IScaleCluster cluster, ResolverState state, CancellationToken cancellationToken)
+    {
+        int n = 0;
+        foreach (PolicyEndpointSpec spec in PolicyEndpointBuilder.BuildAll(state))
+        {
+            JsonObject pe = Npa.Ingest.Kubernetes.Controller.PolicyEndpointJson.NewObject(spec, "");
+            pe["metadata"]!["name"] = $"{spec.PolicyRef.Name}-{n++:D5}";
+            await cluster.CreateAsync("apis/networking.k8s.aws/v1alpha1/policyendpoints", pe, cancellationToken).ConfigureAwait(false);
+        }
+
+        Console.WriteLine($"scale: published {n:N0} PolicyEndpoints built by the resolver (no controller)");
     }
 
     /// <summary>Every pod listed and translated through Ingest's informer, as the controller and a standalone agent list them.</summary>
@@ -314,7 +343,7 @@ internal static class ScaleBenchmark
         int metrics = FreePort();
         using NpaProcess agent = NpaProcess.Start(root, Path.Combine(dir, "agent.out"),
         [
-            "agent", "--kubeconfig", cluster.Kubeconfig, "--node-name", args.Node, "--dry-run", "--policy-source", source,
+            "agent", "--kubeconfig", cluster.Kubeconfig, "--node-name", args.Node, "--enable-network-policy=true", "--dry-run", "--policy-source", source,
             "--journal-dir", Path.Combine(dir, "journal"), "--bpffs-root", Path.Combine(dir, "bpffs"), "--cni-socket", Path.Combine(dir, "cni.sock"),
             "--log-file", Path.Combine(dir, "agent.log"), "--enable-policy-event-logs=false",
             "--health-probe-bind-addr", $"127.0.0.1:{health}", "--metrics-bind-addr", $"127.0.0.1:{metrics}",
@@ -352,6 +381,11 @@ internal static class ScaleBenchmark
         // Settle: the first resolution and the dry-run enforcement follow readiness.
         await Task.Delay(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         long peak = agent.HasExited ? 0 : agent.PeakResidentBytes();
+        if (args.GcDumpTool is not null && !agent.HasExited)
+        {
+            await GcDumpAsync(args.GcDumpTool, agent.Id, Path.Combine(dir, "agent.gcdump"), $"agent ({source})").ConfigureAwait(false);
+        }
+
         agent.Stop(TimeSpan.FromSeconds(10));
         return new AgentFigures(ready, peak);
     }
@@ -375,6 +409,28 @@ internal static class ScaleBenchmark
         report.RestartWrongAtEnd = expected.CountWrong(tracker);
         report.ControllerPeak = Math.Max(report.ControllerPeak, second.HasExited ? 0 : second.PeakResidentBytes());
         second.Stop(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Takes a heap dump of a process and prints the types that hold the most of it.</summary>
+    private static async Task GcDumpAsync(string tool, int pid, string file, string what)
+    {
+        using (Process collect = Process.Start(new ProcessStartInfo(tool, ["collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "-o", file])
+        {
+            RedirectStandardOutput = true,
+        })!)
+        {
+            await collect.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+            await collect.WaitForExitAsync().ConfigureAwait(false);
+        }
+
+        using Process report = Process.Start(new ProcessStartInfo(tool, ["report", file]) { RedirectStandardOutput = true })!;
+        string[] lines = (await report.StandardOutput.ReadToEndAsync().ConfigureAwait(false)).Split('\n');
+        await report.WaitForExitAsync().ConfigureAwait(false);
+        Console.WriteLine($"scale: heap of {what}, largest types ({file}):");
+        foreach (string line in lines.Take(22))
+        {
+            Console.WriteLine("  " + line);
+        }
     }
 
     internal static int FreePort()
