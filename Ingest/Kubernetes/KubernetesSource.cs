@@ -106,7 +106,9 @@ public static class KubernetesSource
 
         if (scope.Kinds.Contains(ResourceKind.PolicyEndpoint))
         {
-            informers.Add(new ResourceInformer<PolicyEndpointSpec>(api, ApiResource.PolicyEndpoints, ResourceDescriptors.PolicyEndpoints, events, options, logger)
+            InformerOptions general = options ?? new InformerOptions();
+            InformerOptions endpoints = general with { PageSize = Math.Min(general.PageSize, general.PolicyEndpointPageSize) };
+            informers.Add(new ResourceInformer<PolicyEndpointSpec>(api, ApiResource.PolicyEndpoints, ResourceDescriptors.PolicyEndpoints, events, endpoints, logger)
             {
                 Filter = relevance,
             });
