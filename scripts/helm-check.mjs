@@ -183,7 +183,7 @@ function checkController(set, objs, expect) {
     check(`${set}: controller RBAC list/watch ${resource}`, sameSet(verbsFor("", resource), ["list", "watch"]));
   }
   const peVerbs = verbsFor("networking.k8s.aws", "policyendpoints");
-  check(`${set}: controller RBAC list/create/patch/delete policyendpoints`, sameSet(peVerbs, ["list", "create", "patch", "delete"]), peVerbs);
+  check(`${set}: controller RBAC list/watch/create/patch/delete policyendpoints`, sameSet(peVerbs, ["list", "watch", "create", "patch", "delete"]), peVerbs);
   check(`${set}: controller RBAC grants no status writes and no Events (it emits none)`,
     !rules.some((r) => r.resources.some((x) => x.endsWith("/status") || x === "events")), rules);
   check(`${set}: controller RBAC may set blockOwnerDeletion (networkpolicies/finalizers update)`,

@@ -9,7 +9,7 @@ namespace Npa.Host.Channels;
 /// Every channel of the node pipeline, created here and nowhere else:
 /// <code>
 /// informers ─▶ Source ─▶ IngestStage (journal) ─▶ Accepted ─▶ ResolveStage ─▶ Desired ─▶ DiffStage ─▶ Enforce ─▶ EnforceStage   (agent)
-/// informers ─▶ Source ─▶ ControllerStage ─▶ Publish ─▶ PolicyEndpointPublisher                                                 (controller)
+/// informers ─▶ Source ─▶ ControllerStage ─▶ Publish (PolicyEndpointQueue) ─▶ PolicyEndpointPublisher                           (controller)
 /// </code>
 /// All are bounded with <see cref="BoundedChannelFullMode.Wait"/>: a pipeline event is never dropped;
 /// a slow stage slows the one before it, and in the end the informers' reads from the API server.
@@ -30,11 +30,12 @@ public sealed class PipelineChannels
     /// <summary>Per-pod changes for the enforcer. One writer, one reader.</summary>
     public const int EnforceCapacity = 4096;
 
-    /// <summary>Controller only: PolicyEndpoint sets to write. One writer (ControllerStage), one reader (the publisher).</summary>
-    public const int PublishCapacity = 1024;
-
-    public Channel<PolicyEndpointSet> Publish { get; } = Channel.CreateBounded<PolicyEndpointSet>(
-        new BoundedChannelOptions(PublishCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
+    /// <summary>
+    /// Controller only: PolicyEndpoint sets to write, from ControllerStage to the publisher. Not a FIFO but
+    /// a coalescing queue: at most one pending set per policy (the newest), so it is bounded by the number
+    /// of policies and a slow API server makes later sets replace earlier ones instead of queueing them.
+    /// </summary>
+    public PolicyEndpointQueue Publish { get; } = new();
 
     public Channel<ClusterEvent> Source { get; } = Channel.CreateBounded<ClusterEvent>(
         new BoundedChannelOptions(SourceCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = false });

@@ -62,7 +62,7 @@ public static class ControllerHost
         if (live && options.LeaderElect)
         {
             builder.Services.AddSingleton(sp => new ControllerLeadership(sp.GetRequiredService<k8s.Kubernetes>(), options.LeaderElectionNamespace,
-                Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : Environment.MachineName,
+                options.LeaderIdentity ?? (Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : Environment.MachineName),
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("Npa.Ingest.Kubernetes.Controller"), options.LeaderElectionId)
             {
                 LeaseDuration = options.LeaseDuration,
@@ -77,7 +77,10 @@ public static class ControllerHost
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("Npa.Host.Daemons"), TimeProvider.System));
         }
 
-        builder.Services.AddHostedService<ControllerStage>();
+        builder.Services.AddHostedService(sp => new ControllerStage(
+            sp.GetRequiredService<PipelineChannels>(), sp.GetRequiredService<ClusterEventResolver>(), sp.GetRequiredService<IClusterEventSource>(),
+            sp.GetRequiredService<IPolicyEndpointSink>(), sp.GetRequiredService<ControllerOptions>(), sp.GetRequiredService<PipelineReadiness>(),
+            sp.GetRequiredService<NpaMetrics>(), sp.GetRequiredService<ILogger<ControllerStage>>()));
         builder.Services.AddHostedService(sp => new PolicyEndpointPublisher(
             sp.GetRequiredService<PipelineChannels>(), sp.GetRequiredService<IPolicyEndpointSink>(), options,
             sp.GetRequiredService<NpaMetrics>(), sp.GetRequiredService<ILogger<PolicyEndpointPublisher>>(),

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npa.Host.Channels;
@@ -12,9 +11,11 @@ namespace Npa.Host.Daemons;
 /// <summary>
 /// Writes the controller's PolicyEndpoint sets to the sink, up to <c>--max-concurrent-reconciles</c>
 /// policies at once. With leader election only the lease holder writes; a replica that loses the
-/// lease stops writing at once and competes again. A policy whose write fails is logged and tried
-/// again after a backoff (1 s doubling to 2 min, with jitter) until it succeeds, unless a newer set
-/// for the same policy arrived meanwhile: then only the newer one is written.
+/// lease stops writing at once and competes again. Each leadership term starts by checking every
+/// policy's newest set against what exists (the sink writes nothing where they agree), so a leader
+/// change on a converged cluster makes no write. A policy whose write fails is logged and tried again
+/// after a backoff (1 s doubling to 2 min, with jitter) until it succeeds, unless a newer set for the
+/// same policy arrived meanwhile: then only the newer one is written.
 /// </summary>
 public sealed class PolicyEndpointPublisher(
     PipelineChannels channels,
@@ -43,61 +44,37 @@ public sealed class PolicyEndpointPublisher(
             await gate.WaitUntilEnabledAsync(cancellationToken);
         }
 
-        ParallelOptions parallel = new() { MaxDegreeOfParallelism = options.MaxConcurrentReconciles, CancellationToken = cancellationToken };
-        Channel<PolicyEndpointSet> retries = Channel.CreateUnbounded<PolicyEndpointSet>(new() { SingleReader = true });
-        Dictionary<PolicyReference, PolicyEndpointSet> latest = [];
-        while (true)
+        PolicyEndpointQueue queue = channels.Publish;
+        queue.MarkAllPending();
+        if (leadership is not null)
         {
-            List<PolicyEndpointSet> batch = [];
-            while (channels.Publish.Reader.TryRead(out PolicyEndpointSet? set))
-            {
-                latest[set.Policy] = set;
-                batch.Add(set);
-            }
+            ControllerLog.TermStarted(logger, queue.PendingCount);
+        }
 
-            while (retries.Reader.TryRead(out PolicyEndpointSet? again))
-            {
-                if (ReferenceEquals(latest.GetValueOrDefault(again.Policy), again) && !batch.Contains(again))
-                {
-                    batch.Add(again); // still the newest wanted state of that policy
-                }
-            }
-
-            if (batch.Count == 0)
-            {
-                Task<bool> published = channels.Publish.Reader.WaitToReadAsync(cancellationToken).AsTask();
-                Task<bool> retried = retries.Reader.WaitToReadAsync(cancellationToken).AsTask();
-                await Task.WhenAny(published, retried);
-                if (published.IsCompleted && !await published)
-                {
-                    return;
-                }
-
-                continue;
-            }
-
+        ParallelOptions parallel = new() { MaxDegreeOfParallelism = options.MaxConcurrentReconciles, CancellationToken = cancellationToken };
+        while (await queue.WaitAsync(cancellationToken))
+        {
+            IReadOnlyList<PolicyEndpointSet> batch = queue.TakePending();
             await Parallel.ForEachAsync(batch, parallel, async (set, ct) =>
             {
-                using IDisposable? scope = Stages.StageScope.Begin(logger, "NetworkPolicy", $"{set.Policy.Namespace}/{set.Policy.Name}");
+                string id = $"{set.Policy.Namespace}/{set.Policy.Name}";
+                using IDisposable? scope = Stages.StageScope.Begin(logger, "NetworkPolicy", id);
                 try
                 {
-                    if (set.Deleted)
-                    {
-                        await sink.DeleteAllAsync(set.Policy, ct);
-                    }
-                    else
-                    {
-                        await sink.ReconcileAsync(set.Policy, set.PolicyUid, set.Desired, ct);
-                    }
-
+                    await sink.ReconcileAsync(set, ct);
                     _failures.TryRemove(set.Policy, out _);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (OperationCanceledException)
+                {
+                    // Stopping or lost the lease: the next term checks every policy again.
+                    throw;
+                }
+                catch (Exception ex)
                 {
                     metrics.StageErrors.WithLabels("publish").Inc();
-                    Stages.StageLog.ItemFailed(logger, ex, nameof(PolicyEndpointPublisher), "NetworkPolicy", $"{set.Policy.Namespace}/{set.Policy.Name}");
+                    Stages.StageLog.ItemFailed(logger, ex, nameof(PolicyEndpointPublisher), "NetworkPolicy", id);
                     int attempt = _failures.AddOrUpdate(set.Policy, 1, static (_, n) => n + 1);
-                    _ = RetryLaterAsync(set, Backoff(attempt), retries.Writer, cancellationToken);
+                    _ = RetryLaterAsync(set, Backoff(attempt), cancellationToken);
                 }
             });
         }
@@ -110,16 +87,16 @@ public sealed class PolicyEndpointPublisher(
         return TimeSpan.FromSeconds(seconds * (1 + (0.2 * Random.Shared.NextDouble())));
     }
 
-    private async Task RetryLaterAsync(PolicyEndpointSet set, TimeSpan delay, ChannelWriter<PolicyEndpointSet> retries, CancellationToken cancellationToken)
+    private async Task RetryLaterAsync(PolicyEndpointSet set, TimeSpan delay, CancellationToken cancellationToken)
     {
         try
         {
             await Task.Delay(delay, _time, cancellationToken);
-            retries.TryWrite(set);
+            channels.Publish.Retry(set);
         }
         catch (OperationCanceledException)
         {
-            // stopping or lost the lease: the next leader term starts from the informers' state
+            // stopping or lost the lease: the next leader term checks every policy again
         }
     }
 }

@@ -3,7 +3,11 @@ using Npa.Resolver.Model;
 namespace Npa.Host.Daemons;
 
 /// <summary>
-/// The PolicyEndpoints one NetworkPolicy should have (empty with <see cref="Deleted"/> when the
-/// policy is gone); <see cref="PolicyUid"/> is for the ownerReference.
+/// What one NetworkPolicy's PolicyEndpoints should carry: <see cref="Desired"/> as one unchunked spec
+/// (null when the policy is gone and its objects are to be deleted), the NetworkPolicy's uid for the
+/// ownerReference, and the nodes of the pods it selects (the node-scoped labels).
 /// </summary>
-public sealed record PolicyEndpointSet(PolicyReference Policy, string PolicyUid, IReadOnlyList<PolicyEndpointSpec> Desired, bool Deleted);
+public sealed record PolicyEndpointSet(PolicyReference Policy, string PolicyUid, PolicyEndpointSpec? Desired, IReadOnlyList<string> Nodes)
+{
+    public bool Deleted => Desired is null;
+}

@@ -27,6 +27,9 @@ public sealed class ControllerOptions
 
     public string LeaderElectionId { get; set; } = "amazon-network-policy-controller-k8s";
 
+    /// <summary>This replica's name in the lease; null takes <c>$POD_NAME</c>, else the host name.</summary>
+    public string? LeaderIdentity { get; set; }
+
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 
     public TimeSpan RenewDeadline { get; set; } = TimeSpan.FromSeconds(10);

@@ -12,7 +12,9 @@ public sealed class KubernetesEventSource(string? kubeconfig, SourceScope scope,
 
     /// <summary>Per kind: watches started beyond the first (each follows a lost watch or a 410 relist).</summary>
     public IReadOnlyDictionary<string, long> WatchRestarts =>
-        running?.Informers.ToDictionary(i => i.Resource.Kind.ToString(), i => (long)Math.Max(0, i.Counters.Watches - 1)) ??
+        running?.Informers
+            .GroupBy(i => i.Resource.Kind.ToString()) // an agent watches PolicyEndpoints in two slices
+            .ToDictionary(g => g.Key, g => g.Sum(i => (long)Math.Max(0, i.Counters.Watches - 1))) ??
         new Dictionary<string, long>();
 
     /// <summary>Every kind the informers watch.</summary>

@@ -38,6 +38,19 @@ public sealed record ApiResource(ResourceKind Kind, string Group, string Version
         return Pods with { FieldSelector = $"spec.nodeName={nodeName}" };
     }
 
+    /// <summary>
+    /// The PolicyEndpoints a node-scoping controller published for <paramref name="nodeName"/>:
+    /// those carrying the node's label (<see cref="PolicyEndpointNodeLabels.ForNode"/>).
+    /// </summary>
+    public static ApiResource PolicyEndpointsForNode(string nodeName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(nodeName);
+        return PolicyEndpoints with { LabelSelector = PolicyEndpointNodeLabels.ForNode(nodeName) };
+    }
+
+    /// <summary>The PolicyEndpoints no node-scoping controller wrote (no <see cref="PolicyEndpointNodeLabels.Marker"/> label).</summary>
+    public static ApiResource PolicyEndpointsUnmarked { get; } = PolicyEndpoints with { LabelSelector = PolicyEndpointNodeLabels.Unmarked };
+
     /// <summary>The collection path relative to the server root, without a leading slash.</summary>
     public string CollectionPath
     {

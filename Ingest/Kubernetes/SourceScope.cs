@@ -4,17 +4,21 @@ namespace Npa.Ingest.Kubernetes;
 
 /// <summary>
 /// What a <see cref="KubernetesSource"/> watches. The controller watches every Namespace, Pod,
-/// NetworkPolicy and Service; a node agent watches only its own pods (fieldSelector
-/// <c>spec.nodeName</c>) and the PolicyEndpoints that concern them.
+/// NetworkPolicy, Service and PolicyEndpoint; a node agent watches only its own pods (fieldSelector
+/// <c>spec.nodeName</c>) and the PolicyEndpoints that concern them: those labelled for the node, and
+/// unlabelled ones judged by its pods (<see cref="PolicyEndpointNodeLabels"/>, docs/distribution.md).
 /// </summary>
 public sealed record SourceScope(IReadOnlySet<ResourceKind> Kinds, string? NodeName)
 {
     /// <summary>The node's own addresses (e.g. <c>status.hostIP</c> from the downward API); more are learned from its pods.</summary>
     public IReadOnlyList<string> NodeIps { get; init; } = [];
 
-    /// <summary>Cluster-wide Namespaces, Pods, NetworkPolicies and Services: the controller's inputs.</summary>
+    /// <summary>
+    /// The controller's inputs: cluster-wide Namespaces, Pods, NetworkPolicies and Services, and the
+    /// PolicyEndpoints it publishes (what exists, so a restart rewrites nothing that is already right).
+    /// </summary>
     public static SourceScope Controller { get; } = new(
-        new HashSet<ResourceKind> { ResourceKind.Namespace, ResourceKind.Pod, ResourceKind.NetworkPolicy, ResourceKind.Service }, null);
+        new HashSet<ResourceKind> { ResourceKind.Namespace, ResourceKind.Pod, ResourceKind.NetworkPolicy, ResourceKind.Service, ResourceKind.PolicyEndpoint }, null);
 
     /// <summary>The pods of <paramref name="nodeName"/> and the PolicyEndpoints that select any of them.</summary>
     public static SourceScope Agent(string nodeName)
@@ -27,7 +31,8 @@ public sealed record SourceScope(IReadOnlySet<ResourceKind> Kinds, string? NodeN
     /// Everything a node needs to resolve policy itself without a controller: cluster-wide
     /// Namespaces, NetworkPolicies and Services, and Pods (all of them, since peers live anywhere).
     /// </summary>
-    public static SourceScope Standalone { get; } = Controller;
+    public static SourceScope Standalone { get; } = new(
+        new HashSet<ResourceKind> { ResourceKind.Namespace, ResourceKind.Pod, ResourceKind.NetworkPolicy, ResourceKind.Service }, null);
 
     public override string ToString() =>
         $"{string.Join(",", Kinds.Order())}{(NodeName is null ? "" : $" on node {NodeName}")}";

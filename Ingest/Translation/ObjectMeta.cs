@@ -29,4 +29,25 @@ internal sealed record ObjectMeta(string Kind, string? Namespace, string Name, s
         string rv = (metadata?["resourceVersion"] as JsonValue)?.TryGetValue(out string? r) == true ? r ?? "" : "";
         return new ObjectMeta(kind, namespaced ? ns : null, name, uid, rv, metadata);
     }
+
+    /// <summary><c>metadata.labels</c> with string values (others are not labels and are left out).</summary>
+    public IReadOnlyDictionary<string, string> Labels
+    {
+        get
+        {
+            Dictionary<string, string> labels = new(StringComparer.Ordinal);
+            if (Metadata?["labels"] is JsonObject map)
+            {
+                foreach (KeyValuePair<string, JsonNode?> kv in map)
+                {
+                    if (kv.Value is JsonValue v && v.TryGetValue(out string? text))
+                    {
+                        labels[kv.Key] = text;
+                    }
+                }
+            }
+
+            return labels;
+        }
+    }
 }

@@ -77,7 +77,7 @@ public static class PolicyEndpointTranslator
         }
 
         return new(new PolicyEndpointSpec(meta.Namespace!, meta.Name, generateName, new PolicyReference(refName!, refNs!),
-            selector, isolation, pods, ingress, egress) { OwnerUid = ownerUid }, sink);
+            selector, isolation, pods, ingress, egress) { OwnerUid = ownerUid, Labels = meta.Labels }, sink);
     }
 
     private static List<EndpointInfo> Endpoints(JsonNode? node, string field, FieldErrors errors)

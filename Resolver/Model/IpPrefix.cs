@@ -121,6 +121,13 @@ public readonly record struct IpPrefix
 
     private static IPAddress Mask(IPAddress address, int length)
     {
+        bool v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
+        if (length == (v6 ? 128 : 32) && (!v6 || address.ScopeId == 0))
+        {
+            // A host prefix keeps the address object itself: nothing to clear, and its cached text is reused.
+            return address;
+        }
+
         byte[] bytes = address.GetAddressBytes();
         for (int i = 0; i < bytes.Length; i++)
         {

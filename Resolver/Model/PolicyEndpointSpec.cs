@@ -37,6 +37,23 @@ public sealed record PolicyEndpointSpec(
     /// <summary>UID of the owning NetworkPolicy (for the ownerReference); empty when unknown.</summary>
     public string OwnerUid { get; init; } = "";
 
+    /// <summary>
+    /// <c>metadata.labels</c> of an object read from the API server (empty for a desired spec). Not part of
+    /// equality: two PolicyEndpoints with the same spec are the same rules whatever their labels.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = EmptyLabels;
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyLabels = new Dictionary<string, string>();
+
+    /// <summary>True when both carry the same rules for the same policy: selector, isolation and the three lists (names and owners aside).</summary>
+    public bool SameContent(PolicyEndpointSpec other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Namespace == other.Namespace && PolicyRef == other.PolicyRef && Equals(PodSelector, other.PodSelector) &&
+            PodIsolation.SequenceEqual(other.PodIsolation) && PodSelectorEndpoints.SequenceEqual(other.PodSelectorEndpoints) &&
+            Ingress.SequenceEqual(other.Ingress) && Egress.SequenceEqual(other.Egress);
+    }
+
     public bool Equals(PolicyEndpointSpec? other) =>
         other is not null && Namespace == other.Namespace && Name == other.Name && GenerateName == other.GenerateName &&
         PolicyRef == other.PolicyRef && Equals(PodSelector, other.PodSelector) &&

@@ -31,10 +31,38 @@ public static class PolicyEndpointBuilder
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        PolicyEndpointSpec? whole = BuildWhole(state, policyRef);
+        if (whole is null)
+        {
+            return [];
+        }
+
+        int chunks = PolicyEndpointChunks.MinimumChunks(whole, chunkSize);
+        List<PolicyEndpointSpec> result = [];
+        for (int i = 0; i < chunks; i++)
+        {
+            result.Add(whole with
+            {
+                PodSelectorEndpoints = Chunk(whole.PodSelectorEndpoints, i, chunkSize),
+                Ingress = Chunk(whole.Ingress, i, chunkSize),
+                Egress = Chunk(whole.Egress, i, chunkSize),
+            });
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The policy's PolicyEndpoint as one object, before chunking (the controller chunks it against what
+    /// exists with <see cref="PolicyEndpointChunks.Plan"/>), or null when the policy is not known.
+    /// </summary>
+    public static PolicyEndpointSpec? BuildWhole(ResolverState state, ObjectRef policyRef)
+    {
+        ArgumentNullException.ThrowIfNull(state);
         PolicyResolution? resolution = state.ResolutionOf(policyRef);
         if (resolution is null)
         {
-            return [];
+            return null;
         }
 
         NetworkPolicySpec policy = resolution.Policy;
@@ -42,26 +70,7 @@ public static class PolicyEndpointBuilder
         PodEndpoint[] podEndpoints = targets
             .SelectMany(p => p.Ips.Select(ip => new PodEndpoint(p.HostIp ?? "", ip.ToString(), p.Name, p.Namespace)))
             .ToArray();
-
-        List<AllowRule> ingress = [];
-        foreach (ResolvedRule rule in resolution.Ingress)
-        {
-            ingress.AddRange(rule.Shared);
-            foreach (PeerBlock block in rule.NamedPortPeers)
-            {
-                foreach (PolicyPort port in rule.NamedPorts)
-                {
-                    foreach (int number in targets.SelectMany(t => NamedPortResolver.Resolve(t, port.NamedPort!, port.Protocol)).Distinct().Order())
-                    {
-                        ingress.Add(new AllowRule(block.Cidr, block.Except, L4Match.Single(port.Protocol, number), block.Source));
-                    }
-                }
-            }
-        }
-
-        List<AllowRule> egress = resolution.Egress.SelectMany(r => r.Shared).ToList();
-        EndpointInfo[] ingressInfos = Merge(ingress);
-        EndpointInfo[] egressInfos = Merge(egress);
+        (EndpointInfo[] ingressInfos, EndpointInfo[] egressInfos) = Peers(resolution, targets);
 
         List<Direction> isolation = [];
         if ((policy.PolicyTypes & PolicyTypes.Ingress) != 0)
@@ -74,29 +83,94 @@ public static class PolicyEndpointBuilder
             isolation.Add(Direction.Egress);
         }
 
-        int chunks = Math.Max(1, new[] { podEndpoints.Length, ingressInfos.Length, egressInfos.Length }.Max(n => (n + chunkSize - 1) / chunkSize));
-        List<PolicyEndpointSpec> result = [];
-        for (int i = 0; i < chunks; i++)
+        return new PolicyEndpointSpec(
+            policy.Namespace,
+            "",
+            policy.Name + "-",
+            new PolicyReference(policy.Name, policy.Namespace),
+            policy.PodSelector,
+            isolation,
+            podEndpoints,
+            ingressInfos,
+            egressInfos)
         {
-            result.Add(new PolicyEndpointSpec(
-                policy.Namespace,
-                "",
-                policy.Name + "-",
-                new PolicyReference(policy.Name, policy.Namespace),
-                policy.PodSelector,
-                isolation,
-                Chunk(podEndpoints, i, chunkSize),
-                Chunk(ingressInfos, i, chunkSize),
-                Chunk(egressInfos, i, chunkSize))
-            {
-                OwnerUid = policy.Uid,
-            });
-        }
-
-        return result;
+            OwnerUid = policy.Uid,
+        };
     }
 
-    private static T[] Chunk<T>(T[] items, int index, int size) => items.Skip(index * size).Take(size).ToArray();
+    /// <summary>The nodes (<c>spec.nodeName</c>) of the pods the policy selects, ordered; empty when it is not known.</summary>
+    public static IReadOnlyList<string> NodesOf(ResolverState state, ObjectRef policyRef)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        NetworkPolicySpec? policy = state.Index.GetPolicy(policyRef);
+        return policy is null
+            ? []
+            : [.. state.Index.TargetsOf(policy).Select(p => p.NodeName).OfType<string>().Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// The ingress and egress entries of a resolution. They depend on the selected pods only through the
+    /// numbers ingress named ports resolve to on them, so they are computed once per resolution (the
+    /// resolver replaces a resolution object only when its rules change) and those numbers, and reused
+    /// while only the selected pods change.
+    /// </summary>
+    private static (EndpointInfo[] Ingress, EndpointInfo[] Egress) Peers(PolicyResolution resolution, PodInfo[] targets)
+    {
+        List<int[]> namedNumbers = [];
+        foreach (ResolvedRule rule in resolution.Ingress)
+        {
+            if (rule.NamedPortPeers.Count == 0)
+            {
+                continue;
+            }
+
+            foreach (PolicyPort port in rule.NamedPorts)
+            {
+                namedNumbers.Add([.. targets.SelectMany(t => NamedPortResolver.Resolve(t, port.NamedPort!, port.Protocol)).Distinct().Order()]);
+            }
+        }
+
+        string key = string.Join(";", namedNumbers.Select(n => string.Join(",", n)));
+        if (PeerCache.TryGetValue(resolution, out PeerEntries? cached) && cached.NamedPortNumbers == key)
+        {
+            return (cached.Ingress, cached.Egress);
+        }
+
+        List<AllowRule> ingress = [];
+        int named = 0;
+        foreach (ResolvedRule rule in resolution.Ingress)
+        {
+            ingress.AddRange(rule.Shared);
+            if (rule.NamedPortPeers.Count == 0)
+            {
+                continue;
+            }
+
+            foreach (PolicyPort port in rule.NamedPorts)
+            {
+                int[] numbers = namedNumbers[named++];
+                foreach (PeerBlock block in rule.NamedPortPeers)
+                {
+                    foreach (int number in numbers)
+                    {
+                        ingress.Add(new AllowRule(block.Cidr, block.Except, L4Match.Single(port.Protocol, number), block.Source));
+                    }
+                }
+            }
+        }
+
+        List<AllowRule> egress = resolution.Egress.SelectMany(r => r.Shared).ToList();
+        PeerEntries entries = new(key, Merge(ingress), Merge(egress));
+        PeerCache.AddOrUpdate(resolution, entries);
+        return (entries.Ingress, entries.Egress);
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<PolicyResolution, PeerEntries> PeerCache = new();
+
+    /// <summary>The entries of a resolution, for the named port numbers (as text) they were built with.</summary>
+    private sealed record PeerEntries(string NamedPortNumbers, EndpointInfo[] Ingress, EndpointInfo[] Egress);
+
+    private static T[] Chunk<T>(IReadOnlyList<T> items, int index, int size) => items.Skip(index * size).Take(size).ToArray();
 
     /// <summary>One EndpointInfo per (address, holes): ports merged, "every port" absorbing the rest; ordered by address.</summary>
     private static EndpointInfo[] Merge(List<AllowRule> rules)

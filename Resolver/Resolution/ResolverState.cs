@@ -19,6 +19,7 @@ public sealed class ResolverState
     private readonly Dictionary<ObjectRef, PolicyResolution> _resolutions = new();
     private readonly SortedDictionary<ObjectRef, PodPolicy> _podPolicies = new();
     private readonly PeerIndex _peers = new();
+    private HashSet<ObjectRef>? _endpointChanges;
 
     public ResolverState()
     {
@@ -39,6 +40,42 @@ public sealed class ResolverState
 
     /// <summary>The resolved rules of one policy, or null when the policy is not known.</summary>
     internal PolicyResolution? ResolutionOf(ObjectRef policy) => _resolutions.GetValueOrDefault(policy);
+
+    /// <summary>
+    /// Starts recording the policies whose PolicyEndpoints may have changed (the controller's input):
+    /// a policy added, changed or deleted; a policy whose resolved rules changed; a policy that selects a
+    /// pod (before or after the change) that was added, changed or deleted. Only these need rebuilding.
+    /// </summary>
+    public void TrackPolicyEndpointChanges() => _endpointChanges ??= [];
+
+    /// <summary>The policies recorded since the last call (see <see cref="TrackPolicyEndpointChanges"/>), ordered; the record starts empty again.</summary>
+    public IReadOnlyList<ObjectRef> TakePolicyEndpointChanges()
+    {
+        if (_endpointChanges is null || _endpointChanges.Count == 0)
+        {
+            return [];
+        }
+
+        ObjectRef[] taken = [.. _endpointChanges.Order()];
+        _endpointChanges.Clear();
+        return taken;
+    }
+
+    private void SelectorsOf(PodInfo? pod)
+    {
+        if (_endpointChanges is null || pod is null)
+        {
+            return;
+        }
+
+        foreach (NetworkPolicySpec policy in _index.PoliciesIn(pod.Namespace))
+        {
+            if (policy.PodSelector.Matches(pod.Labels))
+            {
+                _endpointChanges.Add(policy.Ref);
+            }
+        }
+    }
 
     /// <summary>Loads a whole snapshot and resolves everything once (the full resolution).</summary>
     public static ResolverState FromSnapshot(ClusterSnapshot snapshot)
@@ -132,8 +169,10 @@ public sealed class ResolverState
                     AddPoliciesAffectedByChange(old, pod, policies);
                 }
 
+                SelectorsOf(old);
                 _index.Upsert(pod);
                 _cache.InvalidatePod(old, pod);
+                SelectorsOf(pod);
                 targets.Add(pod.Ref);
                 break;
             }
@@ -147,6 +186,7 @@ public sealed class ResolverState
                 }
 
                 AddPoliciesDependingOn(old, policies);
+                SelectorsOf(old);
                 _index.RemovePod(podRef);
                 _cache.InvalidatePod(old, null);
                 targets.Add(podRef);
@@ -178,6 +218,7 @@ public sealed class ResolverState
                 _index.Upsert(policy);
                 _peers.Add(policy);
                 policies.Add(policy.Ref);
+                _endpointChanges?.Add(policy.Ref);
                 break;
             }
 
@@ -191,6 +232,7 @@ public sealed class ResolverState
 
                 _resolutions.Remove(policyRef);
                 _peers.Remove(old);
+                _endpointChanges?.Add(policyRef);
                 targets.UnionWith(_index.TargetsOf(old).Select(p => p.Ref));
                 break;
             }
@@ -244,6 +286,7 @@ public sealed class ResolverState
             }
 
             _resolutions[policyRef] = resolved;
+            _endpointChanges?.Add(policyRef);
             targets.UnionWith(_index.TargetsOf(policy).Select(p => p.Ref));
         }
 

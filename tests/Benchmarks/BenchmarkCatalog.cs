@@ -12,6 +12,8 @@ internal static class BenchmarkCatalog
         ["lab-throughput"] = Lab.LabThroughputBenchmark.Run,
         ["resolver"] = ResolverBenchmark.Run,
         ["scale"] = Scale.ScaleBenchmark.Run,
+        ["controller-core"] = ControllerCoreBenchmark.Run,
+        ["scale-sim"] = ScaleSim.ScaleSimBenchmark.Run,
     };
 
     public static int Run(string[] args)

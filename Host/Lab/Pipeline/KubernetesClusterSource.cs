@@ -91,7 +91,7 @@ public sealed class KubernetesClusterSource : ILabStartedClusterSource
         Directory.CreateDirectory(directory);
         WriteObserved();
         Channel<ClusterEvent> events = Channel.CreateBounded<ClusterEvent>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
-        _source = KubernetesSource.Start(client, SourceScope.Controller, events.Writer, _stop.Token, new SingleLoggerFactory(_logger), _informerOptions, ownsClient: true);
+        _source = KubernetesSource.Start(client, SourceScope.Standalone, events.Writer, _stop.Token, new SingleLoggerFactory(_logger), _informerOptions, ownsClient: true);
         _pump = Task.Run(() => PumpAsync(events.Reader, _stop.Token), CancellationToken.None);
         KubernetesLabLog.Connecting(_logger, _server, _kubeconfig);
         try
@@ -173,7 +173,7 @@ public sealed class KubernetesClusterSource : ILabStartedClusterSource
                     }
 
                     _version++;
-                    ready = _synced.Count == SourceScope.Controller.Kinds.Count;
+                    ready = _synced.Count == SourceScope.Standalone.Kinds.Count;
                 }
 
                 WriteObserved();

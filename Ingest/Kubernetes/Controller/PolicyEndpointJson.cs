@@ -18,10 +18,11 @@ public static class PolicyEndpointJson
 
     /// <summary>
     /// A new object: generateName <c>&lt;policy&gt;-</c>, owned by the NetworkPolicy (controller,
-    /// blockOwnerDeletion), labelled with the policy's name as the EKS controller labels it, unless
-    /// the name is no valid label value (longer than 63 characters), which the API server would refuse.
+    /// blockOwnerDeletion), labelled with <paramref name="labels"/> or else with the policy's name as the
+    /// EKS controller labels it, unless the name is no valid label value (longer than 63 characters),
+    /// which the API server would refuse.
     /// </summary>
-    public static JsonObject NewObject(PolicyEndpointSpec spec, string policyUid)
+    public static JsonObject NewObject(PolicyEndpointSpec spec, string policyUid, IReadOnlyDictionary<string, string>? labels = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         JsonObject metadata = new()
@@ -29,7 +30,14 @@ public static class PolicyEndpointJson
             ["generateName"] = string.IsNullOrEmpty(spec.GenerateName) ? $"{spec.PolicyRef.Name}-" : spec.GenerateName,
             ["namespace"] = spec.Namespace,
         };
-        if (IsLabelValue(spec.PolicyRef.Name))
+        if (labels is not null)
+        {
+            if (labels.Count > 0)
+            {
+                metadata["labels"] = new JsonObject(labels.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+            }
+        }
+        else if (IsLabelValue(spec.PolicyRef.Name))
         {
             metadata["labels"] = new JsonObject { [ParentPolicyLabel] = spec.PolicyRef.Name };
         }

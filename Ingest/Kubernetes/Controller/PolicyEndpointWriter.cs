@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npa.Ingest.Translation;
 using Npa.Resolver.Model;
+using Npa.Resolver.Resolution;
 using Polly;
 
 namespace Npa.Ingest.Kubernetes.Controller;
@@ -21,13 +22,23 @@ public sealed record ReconcileResult(int Created, int Patched, int Deleted, int 
 
 /// <summary>
 /// The controller's writer: makes the PolicyEndpoint objects of one NetworkPolicy on the API server
-/// equal the desired list, with as few writes as possible. Desired specs are chunked; a chunk equal
-/// to an existing object is left alone, a differing one is paired with a leftover object and
-/// changed with a JSON merge patch of just the differing spec fields, extra chunks are created
-/// (generateName <c>&lt;policy&gt;-</c>, owned by the policy so the garbage collector removes them
-/// with it) and extra objects deleted. Creates and patches go before deletes. What exists is
-/// listed once per namespace and then tracked from the writer's own responses; a conflict or a
-/// vanished object drops that knowledge and the reconcile runs again from a fresh list.
+/// equal the desired spec, with as few writes as possible.
+/// <para>
+/// The desired spec is chunked against the objects that exist with <see cref="PolicyEndpointChunks.Plan"/>
+/// (an entry stays in the object that holds it), so one added pod patches one object. An object whose
+/// spec and managed labels already match is left alone; a differing one gets a JSON merge patch of just
+/// the differing fields; new chunks are created (generateName <c>&lt;policy&gt;-</c>, owned by the policy
+/// so the garbage collector removes them with it); objects no chunk needs are deleted. Creates and
+/// patches go before deletes. The managed labels are the parent-policy label and, when the nodes of the
+/// selected pods are given, the node-scoped labels of <see cref="PolicyEndpointNodeLabels"/>.
+/// </para>
+/// <para>
+/// What exists is known from the controller's PolicyEndpoint informer (<see cref="Observe"/>,
+/// <see cref="Forget"/>, then <see cref="MarkSeeded"/> after its first list) and from the writer's own
+/// responses, whichever is newer by resourceVersion. Without an informer (tests, tools) a namespace is
+/// listed the first time it is written. A conflict or a vanished object drops what is known of the
+/// policy's objects and the reconcile runs again once.
+/// </para>
 /// </summary>
 public sealed class PolicyEndpointWriter
 {
@@ -39,15 +50,104 @@ public sealed class PolicyEndpointWriter
     private ResiliencePipeline? _pipeline;
     private readonly int _chunkSize;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Dictionary<PolicyReference, List<Existing>>> _known = new(StringComparer.Ordinal);
+    private readonly Lock _knownGate = new();
+    private readonly Dictionary<PolicyReference, Dictionary<string, Known>> _known = [];
+    private readonly Dictionary<ObjectRef, PolicyReference> _policyOf = [];
+    private readonly HashSet<ObjectRef> _deletedByUs = [];
+    private readonly HashSet<string> _listedNamespaces = new(StringComparer.Ordinal);
+    private bool _seeded;
 
-    public PolicyEndpointWriter(IKubernetes client, int chunkSize = PolicyEndpointChunker.DefaultChunkSize, ILogger? logger = null, TimeProvider? time = null)
+    public PolicyEndpointWriter(IKubernetes client, int chunkSize = PolicyEndpointBuilder.DefaultChunkSize, ILogger? logger = null, TimeProvider? time = null)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         _chunkSize = chunkSize;
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Writes made so far (creates, patches and deletes that the API server accepted).</summary>
+    public long Writes => Interlocked.Read(ref _writes);
+
+    private long _writes;
+
+    /// <summary>
+    /// An object as the informer reports it. Returns true when it differs from what the writer knew (a new
+    /// object, or content or managed labels changed by someone else): its policy needs a reconcile. The
+    /// echo of the writer's own write, or a report older than what is known, returns false.
+    /// </summary>
+    public bool Observe(PolicyEndpointSpec endpoint, string resourceVersion)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ObjectRef key = new(endpoint.Namespace, endpoint.Name);
+        Known incoming = new(endpoint.Name, endpoint, Version(resourceVersion));
+        lock (_knownGate)
+        {
+            if (_deletedByUs.Contains(key))
+            {
+                return false;
+            }
+
+            Known? current = Find(key);
+            if (current is not null && incoming.Version != 0 && current.Version >= incoming.Version)
+            {
+                return false;
+            }
+
+            bool differs = current is null || current.RawSpec is not null || !current.Spec.SameContent(endpoint) || !SameManagedLabels(current.Spec.Labels, endpoint.Labels);
+            Store(incoming);
+            return differs;
+        }
+    }
+
+    /// <summary>An object the informer reports deleted; returns its policy when the writer still held it (someone else deleted it).</summary>
+    public PolicyReference? Forget(ObjectRef endpoint)
+    {
+        lock (_knownGate)
+        {
+            if (_deletedByUs.Remove(endpoint) || !_policyOf.Remove(endpoint, out PolicyReference? policy))
+            {
+                return null;
+            }
+
+            if (_known.TryGetValue(policy, out Dictionary<string, Known>? objects))
+            {
+                objects.Remove(endpoint.Name);
+                if (objects.Count == 0)
+                {
+                    _known.Remove(policy);
+                }
+            }
+
+            return policy;
+        }
+    }
+
+    /// <summary>The informer has listed every PolicyEndpoint: from now on what is known is complete, and no namespace is listed here.</summary>
+    public void MarkSeeded()
+    {
+        lock (_knownGate)
+        {
+            _seeded = true;
+        }
+    }
+
+    /// <summary>Policies that have PolicyEndpoints on the API server as far as the writer knows.</summary>
+    public IReadOnlyList<PolicyReference> KnownPolicies()
+    {
+        lock (_knownGate)
+        {
+            return [.. _known.Keys];
+        }
+    }
+
+    /// <summary>The objects of one policy as the writer knows them, by name.</summary>
+    public IReadOnlyList<PolicyEndpointSpec> KnownObjects(PolicyReference policy)
+    {
+        lock (_knownGate)
+        {
+            return _known.TryGetValue(policy, out Dictionary<string, Known>? objects) ? [.. objects.Values.Select(k => k.Spec).OrderBy(s => s.Name, StringComparer.Ordinal)] : [];
+        }
     }
 
     /// <summary>
@@ -85,17 +185,21 @@ public sealed class PolicyEndpointWriter
             cancellationToken);
 
     /// <summary>
-    /// Makes the PolicyEndpoints of <paramref name="policy"/> equal <paramref name="desired"/>
-    /// (chunked here); <paramref name="policyUid"/> is the NetworkPolicy's uid for the ownerReference.
+    /// Makes the PolicyEndpoints of <paramref name="policy"/> carry <paramref name="desired"/> (one unchunked
+    /// spec; null deletes them all); <paramref name="policyUid"/> is the NetworkPolicy's uid for the
+    /// ownerReference; <paramref name="nodes"/>, when given, are the nodes of the pods it selects (node-scoped
+    /// labels), else the objects carry no node-scoped labels and every agent reads them.
     /// </summary>
-    public async Task<ReconcileResult> ReconcileAsync(PolicyReference policy, string policyUid, IReadOnlyList<PolicyEndpointSpec> desired, CancellationToken cancellationToken)
+    public async Task<ReconcileResult> ReconcileAsync(
+        PolicyReference policy, string policyUid, PolicyEndpointSpec? desired, IReadOnlyCollection<string>? nodes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        ArgumentNullException.ThrowIfNull(desired);
-        if (desired.Any(d => d.PolicyRef != policy || d.Namespace != policy.Namespace))
+        if (desired is not null && (desired.PolicyRef != policy || desired.Namespace != policy.Namespace))
         {
-            throw new ArgumentException($"every desired PolicyEndpoint must belong to {policy.Namespace}/{policy.Name}", nameof(desired));
+            throw new ArgumentException($"the desired PolicyEndpoint must belong to {policy.Namespace}/{policy.Name}", nameof(desired));
         }
+
+        IReadOnlyDictionary<string, string> labels = ManagedLabels(policy, nodes);
 
         // Policies of different namespaces reconcile concurrently; one namespace's writes are serial.
         SemaphoreSlim gate = Gate(policy.Namespace);
@@ -104,19 +208,40 @@ public sealed class PolicyEndpointWriter
         {
             try
             {
-                return await ReconcileOnceAsync(policy, policyUid, desired, cancellationToken).ConfigureAwait(false);
+                return await ReconcileOnceAsync(policy, policyUid, desired, labels, cancellationToken).ConfigureAwait(false);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
             {
-                // Someone else changed or removed an object: forget what we knew and start over once.
-                _known.TryRemove(policy.Namespace, out _);
-                return await ReconcileOnceAsync(policy, policyUid, desired, cancellationToken).ConfigureAwait(false);
+                // Someone else changed or removed an object: forget what we knew of this policy and start over once.
+                await ForgetPolicyAsync(policy, cancellationToken).ConfigureAwait(false);
+                return await ReconcileOnceAsync(policy, policyUid, desired, labels, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
             gate.Release();
         }
+    }
+
+    /// <summary>
+    /// As above from chunks (e.g. <see cref="PolicyEndpointBuilder.Build"/>): they are joined into one spec
+    /// and chunked again against what exists; an empty list deletes the policy's PolicyEndpoints.
+    /// </summary>
+    public Task<ReconcileResult> ReconcileAsync(PolicyReference policy, string policyUid, IReadOnlyList<PolicyEndpointSpec> desired, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(desired);
+        if (desired.Any(d => d.PolicyRef != policy || d.Namespace != policy.Namespace))
+        {
+            throw new ArgumentException($"every desired PolicyEndpoint must belong to {policy.Namespace}/{policy.Name}", nameof(desired));
+        }
+
+        PolicyEndpointSpec? whole = desired.Count == 0 ? null : desired[0] with
+        {
+            PodSelectorEndpoints = [.. desired.SelectMany(d => d.PodSelectorEndpoints)],
+            Ingress = [.. desired.SelectMany(d => d.Ingress)],
+            Egress = [.. desired.SelectMany(d => d.Egress)],
+        };
+        return ReconcileAsync(policy, policyUid, whole, null, cancellationToken);
     }
 
     /// <summary>
@@ -133,7 +258,7 @@ public sealed class PolicyEndpointWriter
 
     /// <summary>Deletes every PolicyEndpoint of a policy that is gone (the ownerReference does the same, later).</summary>
     public Task<ReconcileResult> DeleteAllAsync(PolicyReference policy, CancellationToken cancellationToken) =>
-        ReconcileAsync(policy, "", [], cancellationToken);
+        ReconcileAsync(policy, "", null, null, cancellationToken);
 
     /// <summary>
     /// Deletes PolicyEndpoints in <paramref name="namespaces"/> whose policy no longer exists (e.g.
@@ -146,20 +271,18 @@ public sealed class PolicyEndpointWriter
         int deleted = 0;
         foreach (string ns in namespaces)
         {
-            IReadOnlyList<PolicyReference> orphans;
             SemaphoreSlim gate = Gate(ns);
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                Dictionary<PolicyReference, List<Existing>> known = await KnownAsync(ns, cancellationToken).ConfigureAwait(false);
-                orphans = [.. known.Keys.Where(p => !policyExists(p))];
+                await EnsureListedAsync(ns, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
                 gate.Release();
             }
 
-            foreach (PolicyReference orphan in orphans)
+            foreach (PolicyReference orphan in KnownPolicies().Where(p => p.Namespace == ns && !policyExists(p)))
             {
                 deleted += (await DeleteAllAsync(orphan, cancellationToken).ConfigureAwait(false)).Deleted;
             }
@@ -168,119 +291,157 @@ public sealed class PolicyEndpointWriter
         return deleted;
     }
 
-    private async Task<ReconcileResult> ReconcileOnceAsync(PolicyReference policy, string policyUid, IReadOnlyList<PolicyEndpointSpec> desired, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> ReconcileOnceAsync(
+        PolicyReference policy, string policyUid, PolicyEndpointSpec? desired, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
-        Dictionary<PolicyReference, List<Existing>> known = await KnownAsync(policy.Namespace, cancellationToken).ConfigureAwait(false);
-        List<Existing> existing = known.TryGetValue(policy, out List<Existing>? list) ? list : [];
-        List<(PolicyEndpointSpec Spec, JsonObject Json)> wanted = [.. PolicyEndpointChunker.Chunk(desired, _chunkSize).Select(s => (s, PolicyEndpointJson.Spec(s)))];
-
-        // 1. Chunks that already exist exactly.
-        List<Existing> leftover = [.. existing];
-        List<(PolicyEndpointSpec Spec, JsonObject Json)> toWrite = [];
-        int unchanged = 0;
-        foreach ((PolicyEndpointSpec spec, JsonObject json) in wanted)
+        await EnsureListedAsync(policy.Namespace, cancellationToken).ConfigureAwait(false);
+        Known[] existing;
+        lock (_knownGate)
         {
-            Existing? same = leftover.FirstOrDefault(e => JsonNode.DeepEquals(e.Spec, json));
-            if (same is not null)
+            existing = _known.TryGetValue(policy, out Dictionary<string, Known>? objects) ? [.. objects.Values] : [];
+        }
+
+        IReadOnlyList<PolicyEndpointSpec> plan = desired is null ? [] : PolicyEndpointChunks.Plan(desired, [.. existing.Select(e => e.Spec)], _chunkSize);
+        Dictionary<string, Known> byName = existing.ToDictionary(e => e.Name, StringComparer.Ordinal);
+        int created = 0, patched = 0, deleted = 0, unchanged = 0;
+
+        // 1. Creates and patches, so no pod loses a rule while its entries move between objects.
+        foreach (PolicyEndpointSpec chunk in plan)
+        {
+            if (chunk.Name.Length > 0 && byName.Remove(chunk.Name, out Known? current))
             {
-                leftover.Remove(same);
-                unchanged++;
+                JsonObject? specPatch = current.RawSpec is null && current.Spec.SameContent(chunk)
+                    ? null
+                    : JsonMergePatch.Create(current.RawSpec ?? PolicyEndpointJson.Spec(current.Spec), PolicyEndpointJson.Spec(chunk));
+                JsonObject? labelPatch = LabelPatch(current.Spec.Labels, labels);
+                if (specPatch is null && labelPatch is null)
+                {
+                    unchanged++;
+                    continue;
+                }
+
+                JsonObject patch = [];
+                if (specPatch is not null)
+                {
+                    patch["spec"] = specPatch;
+                }
+
+                if (labelPatch is not null)
+                {
+                    patch["metadata"] = new JsonObject { ["labels"] = labelPatch };
+                }
+
+                // A CRD serves JSON merge patch (and JSON patch, apply), never strategic merge patch.
+                object response = await CallAsync(
+                    "patch",
+                    policy.Namespace,
+                    token => _client.CustomObjects.PatchNamespacedCustomObjectAsync(
+                        new V1Patch(patch, V1Patch.PatchType.MergePatch),
+                        ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, policy.Namespace, ApiResource.PolicyEndpointPlural, current.Name,
+                        fieldManager: FieldManager, cancellationToken: token),
+                    cancellationToken).ConfigureAwait(false);
+                Remember(response);
+                patched++;
             }
             else
             {
-                toWrite.Add((spec, json));
+                JsonObject body = PolicyEndpointJson.NewObject(chunk with { Name = "" }, policyUid, labels);
+                object response = await CallAsync(
+                    "create",
+                    policy.Namespace,
+                    token => _client.CustomObjects.CreateNamespacedCustomObjectAsync(
+                        body, ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, policy.Namespace, ApiResource.PolicyEndpointPlural,
+                        fieldManager: FieldManager, cancellationToken: token),
+                    cancellationToken).ConfigureAwait(false);
+                if (!Remember(response))
+                {
+                    throw new JsonException("create returned no PolicyEndpoint");
+                }
+
+                created++;
             }
         }
 
-        List<Existing> result = [.. existing.Where(e => !leftover.Contains(e))];
-        int created = 0, patched = 0, deleted = 0;
-        try
+        // 2. Objects no chunk needs any more.
+        foreach (Known extra in byName.Values)
         {
-            // 2. Reuse leftover objects for differing chunks (patch), create the rest.
-            foreach ((PolicyEndpointSpec spec, JsonObject json) in toWrite)
+            try
             {
-                if (leftover.Count > 0)
-                {
-                    Existing target = leftover[0];
-                    leftover.RemoveAt(0);
-                    JsonObject patch = new() { ["spec"] = JsonMergePatch.Create(target.Spec, json) };
-                    // A CRD serves JSON merge patch (and JSON patch, apply), never strategic merge patch.
-                    object response = await CallAsync(
-                        "patch",
-                        policy.Namespace,
-                        token => _client.CustomObjects.PatchNamespacedCustomObjectAsync(
-                            new V1Patch(patch, V1Patch.PatchType.MergePatch),
-                            ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, policy.Namespace, ApiResource.PolicyEndpointPlural, target.Name,
-                            fieldManager: FieldManager, cancellationToken: token),
-                        cancellationToken).ConfigureAwait(false);
-                    result.Add(Read(response) ?? target with { Spec = json });
-                    patched++;
-                }
-                else
-                {
-                    JsonObject body = PolicyEndpointJson.NewObject(spec, policyUid);
-                    object response = await CallAsync(
-                        "create",
-                        policy.Namespace,
-                        token => _client.CustomObjects.CreateNamespacedCustomObjectAsync(
-                            body, ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, policy.Namespace, ApiResource.PolicyEndpointPlural,
-                            fieldManager: FieldManager, cancellationToken: token),
-                        cancellationToken).ConfigureAwait(false);
-                    result.Add(Read(response) ?? throw new JsonException("create returned no PolicyEndpoint"));
-                    created++;
-                }
+                await CallAsync(
+                    "delete",
+                    policy.Namespace,
+                    token => _client.CustomObjects.DeleteNamespacedCustomObjectAsync(
+                        ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, policy.Namespace, ApiResource.PolicyEndpointPlural, extra.Name,
+                        cancellationToken: token),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
+            {
+                // Already gone (garbage collected with its policy): that is what we wanted.
             }
 
-            // 3. Objects no chunk needs any more.
-            foreach (Existing extra in leftover)
-            {
-                try
-                {
-                    await CallAsync(
-                        "delete",
-                        policy.Namespace,
-                        token => _client.CustomObjects.DeleteNamespacedCustomObjectAsync(
-                            ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, policy.Namespace, ApiResource.PolicyEndpointPlural, extra.Name,
-                            cancellationToken: token),
-                        cancellationToken).ConfigureAwait(false);
-                }
-                catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
-                {
-                    // Already gone (garbage collected with its policy): that is what we wanted.
-                }
-
-                deleted++;
-            }
-        }
-        finally
-        {
-            // Whatever was written stays known even if a later write failed.
-            List<Existing> now = [.. result, .. leftover.Skip(deleted)];
-            if (now.Count == 0)
-            {
-                known.Remove(policy);
-            }
-            else
-            {
-                known[policy] = now;
-            }
+            RememberDeleted(new ObjectRef(policy.Namespace, extra.Name));
+            deleted++;
         }
 
         ReconcileResult outcome = new(created, patched, deleted, unchanged);
         if (outcome.Changed)
         {
+            Interlocked.Add(ref _writes, created + patched + deleted);
             KubernetesLog.PolicyEndpointsReconciled(_logger, policy.Namespace, policy.Name, created, patched, deleted, unchanged);
         }
 
         return outcome;
     }
 
-    /// <summary>The PolicyEndpoints of a namespace by policy, listed from the server the first time.</summary>
-    private async Task<Dictionary<PolicyReference, List<Existing>>> KnownAsync(string ns, CancellationToken cancellationToken)
+    /// <summary>The labels the controller owns on a policy's objects: the parent-policy label, and the node-scoped ones when nodes are given.</summary>
+    private static IReadOnlyDictionary<string, string> ManagedLabels(PolicyReference policy, IReadOnlyCollection<string>? nodes)
     {
-        if (_known.TryGetValue(ns, out Dictionary<PolicyReference, List<Existing>>? known))
+        SortedDictionary<string, string> labels = nodes is null ? new(StringComparer.Ordinal) : PolicyEndpointNodeLabels.For(nodes);
+        if (PolicyEndpointJson.IsLabelValue(policy.Name))
         {
-            return known;
+            labels[PolicyEndpointJson.ParentPolicyLabel] = policy.Name;
+        }
+
+        return labels;
+    }
+
+    private static bool IsManaged(string key) =>
+        key == PolicyEndpointNodeLabels.Marker || key == PolicyEndpointJson.ParentPolicyLabel || key.StartsWith(PolicyEndpointNodeLabels.NodePrefix, StringComparison.Ordinal);
+
+    private static bool SameManagedLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Where(kv => IsManaged(kv.Key)).Count() == b.Where(kv => IsManaged(kv.Key)).Count() &&
+        a.Where(kv => IsManaged(kv.Key)).All(kv => b.TryGetValue(kv.Key, out string? v) && v == kv.Value);
+
+    /// <summary>The merge patch of <c>metadata.labels</c> that makes the managed labels equal <paramref name="wanted"/>; null when they do.</summary>
+    private static JsonObject? LabelPatch(IReadOnlyDictionary<string, string> current, IReadOnlyDictionary<string, string> wanted)
+    {
+        JsonObject patch = [];
+        foreach ((string key, string value) in wanted)
+        {
+            if (!current.TryGetValue(key, out string? now) || now != value)
+            {
+                patch[key] = value;
+            }
+        }
+
+        foreach (string key in current.Keys.Where(k => IsManaged(k) && !wanted.ContainsKey(k)))
+        {
+            patch[key] = null;
+        }
+
+        return patch.Count == 0 ? null : patch;
+    }
+
+    /// <summary>Without an informer, lists a namespace's PolicyEndpoints the first time it is written.</summary>
+    private async Task EnsureListedAsync(string ns, CancellationToken cancellationToken)
+    {
+        lock (_knownGate)
+        {
+            if (_seeded || _listedNamespaces.Contains(ns))
+            {
+                return;
+            }
         }
 
         object response = await CallAsync(
@@ -290,38 +451,156 @@ public sealed class PolicyEndpointWriter
                 ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, ns, ApiResource.PolicyEndpointPlural,
                 cancellationToken: token),
             cancellationToken).ConfigureAwait(false);
-        known = [];
+        List<Known> listed = [];
         if (ToNode(response)?["items"] is JsonArray items)
         {
             foreach (JsonObject item in items.OfType<JsonObject>())
             {
-                Existing? e = Read(item);
-                if (e is not null)
+                if (Read(item) is Known k)
                 {
-                    if (!known.TryGetValue(e.Policy, out List<Existing>? list))
-                    {
-                        list = [];
-                        known[e.Policy] = list;
-                    }
-
-                    list.Add(e);
+                    listed.Add(k);
                 }
             }
         }
 
-        _known[ns] = known;
-        return known;
+        lock (_knownGate)
+        {
+            foreach (Known k in listed)
+            {
+                Store(k);
+            }
+
+            _listedNamespaces.Add(ns);
+        }
     }
 
-    private static Existing? Read(object? response) => ToNode(response) is JsonObject obj ? Read(obj) : null;
+    /// <summary>Forgets a policy's objects after a conflict; without an informer its namespace is listed again.</summary>
+    private Task ForgetPolicyAsync(PolicyReference policy, CancellationToken cancellationToken)
+    {
+        lock (_knownGate)
+        {
+            if (_known.Remove(policy, out Dictionary<string, Known>? objects))
+            {
+                foreach (string name in objects.Keys)
+                {
+                    _policyOf.Remove(new ObjectRef(policy.Namespace, name));
+                }
+            }
+
+            _listedNamespaces.Remove(policy.Namespace);
+            if (!_seeded)
+            {
+                return Task.CompletedTask;
+            }
+        }
+
+        // With an informer, re-read the policy's objects from the server now rather than wait for the watch.
+        return RelistPolicyAsync(policy, cancellationToken);
+    }
+
+    private async Task RelistPolicyAsync(PolicyReference policy, CancellationToken cancellationToken)
+    {
+        object response = await CallAsync(
+            "list",
+            policy.Namespace,
+            token => _client.CustomObjects.ListNamespacedCustomObjectAsync(
+                ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, policy.Namespace, ApiResource.PolicyEndpointPlural,
+                cancellationToken: token),
+            cancellationToken).ConfigureAwait(false);
+        if (ToNode(response)?["items"] is JsonArray items)
+        {
+            lock (_knownGate)
+            {
+                foreach (JsonObject item in items.OfType<JsonObject>())
+                {
+                    if (Read(item) is Known k && k.Spec.PolicyRef == policy)
+                    {
+                        Store(k);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Records the object a write returned; false when the response holds none.</summary>
+    private bool Remember(object? response)
+    {
+        Known? known = ToNode(response) is JsonObject obj ? Read(obj) : null;
+        if (known is null)
+        {
+            return false;
+        }
+
+        lock (_knownGate)
+        {
+            Known? current = Find(new ObjectRef(known.Spec.Namespace, known.Name));
+            if (current is null || known.Version == 0 || current.Version < known.Version)
+            {
+                Store(known);
+            }
+        }
+
+        return true;
+    }
+
+    private void RememberDeleted(ObjectRef endpoint)
+    {
+        lock (_knownGate)
+        {
+            if (_policyOf.Remove(endpoint, out PolicyReference? policy) && _known.TryGetValue(policy, out Dictionary<string, Known>? objects))
+            {
+                objects.Remove(endpoint.Name);
+                if (objects.Count == 0)
+                {
+                    _known.Remove(policy);
+                }
+            }
+
+            if (_seeded)
+            {
+                // The informer's DELETED (or an older report) may still arrive: it must not bring the object back.
+                _deletedByUs.Add(endpoint);
+            }
+        }
+    }
+
+    private Known? Find(ObjectRef endpoint) =>
+        _policyOf.TryGetValue(endpoint, out PolicyReference? policy) && _known.TryGetValue(policy, out Dictionary<string, Known>? objects) &&
+        objects.TryGetValue(endpoint.Name, out Known? known) ? known : null;
+
+    private void Store(Known known)
+    {
+        ObjectRef key = new(known.Spec.Namespace, known.Name);
+        if (_policyOf.TryGetValue(key, out PolicyReference? before) && before != known.Spec.PolicyRef && _known.TryGetValue(before, out Dictionary<string, Known>? old))
+        {
+            old.Remove(known.Name);
+            if (old.Count == 0)
+            {
+                _known.Remove(before);
+            }
+        }
+
+        _policyOf[key] = known.Spec.PolicyRef;
+        if (!_known.TryGetValue(known.Spec.PolicyRef, out Dictionary<string, Known>? objects))
+        {
+            objects = new(StringComparer.Ordinal);
+            _known[known.Spec.PolicyRef] = objects;
+        }
+
+        objects[known.Name] = known;
+    }
+
+    private static ulong Version(string? resourceVersion) =>
+        ulong.TryParse(resourceVersion, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong v) ? v : 0;
 
     /// <summary>
-    /// An object as the writer compares it: its spec in our canonical form. An object our
-    /// translator rejects keeps its raw spec, so it differs from every desired chunk and is rewritten.
+    /// An object as the writer compares it: our translation of it. An object the translator rejects keeps
+    /// only its name and policy, with no entries, so it differs from every desired chunk and is rewritten.
     /// </summary>
-    private static Existing? Read(JsonObject obj)
+    private static Known? Read(JsonObject obj)
     {
         string? name = (obj["metadata"]?["name"] as JsonValue)?.ToString();
+        string? ns = (obj["metadata"]?["namespace"] as JsonValue)?.ToString();
         JsonObject? rawSpec = obj["spec"] as JsonObject;
         string? refName = (rawSpec?["policyRef"]?["name"] as JsonValue)?.ToString();
         string? refNs = (rawSpec?["policyRef"]?["namespace"] as JsonValue)?.ToString();
@@ -330,9 +609,11 @@ public sealed class PolicyEndpointWriter
             return null;
         }
 
+        string rv = (obj["metadata"]?["resourceVersion"] as JsonValue)?.ToString() ?? "";
         TranslationResult<PolicyEndpointSpec> parsed = PolicyEndpointTranslator.Translate(obj, "api");
-        JsonObject spec = parsed.Value is not null ? PolicyEndpointJson.Spec(parsed.Value) : rawSpec!.DeepClone().AsObject();
-        return new Existing(name, new PolicyReference(refName, refNs), spec);
+        return parsed.Value is not null
+            ? new Known(name, parsed.Value, Version(rv))
+            : new Known(name, new PolicyEndpointSpec(ns ?? refNs, name, "", new PolicyReference(refName, refNs), null, [], [], [], []), Version(rv), rawSpec!.DeepClone().AsObject());
     }
 
     private static JsonNode? ToNode(object? response) => response switch
@@ -343,5 +624,7 @@ public sealed class PolicyEndpointWriter
         _ => JsonSerializer.SerializeToNode(response),
     };
 
-    private sealed record Existing(string Name, PolicyReference Policy, JsonObject Spec);
+    /// <summary>One object as known: its name, translated spec (with labels) and resourceVersion (0 when not numeric).</summary>
+    /// <remarks><see cref="RawSpec"/> is kept only for an object our translator rejected (it is rewritten from that).</remarks>
+    private sealed record Known(string Name, PolicyEndpointSpec Spec, ulong Version, JsonObject? RawSpec = null);
 }

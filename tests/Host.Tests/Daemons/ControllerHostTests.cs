@@ -9,20 +9,22 @@ using Npa.Tests.Shared;
 
 namespace Npa.Host.Tests.Daemons;
 
-/// <summary>Keeps the PolicyEndpoints last published per policy.</summary>
+/// <summary>Keeps the PolicyEndpoint last published per policy (deleted policies removed).</summary>
 internal sealed class RecordingSink : IPolicyEndpointSink
 {
-    public ConcurrentDictionary<PolicyReference, IReadOnlyList<PolicyEndpointSpec>> Current { get; } = new();
+    public ConcurrentDictionary<PolicyReference, PolicyEndpointSpec> Current { get; } = new();
 
-    public Task ReconcileAsync(PolicyReference policy, string policyUid, IReadOnlyList<PolicyEndpointSpec> desired, CancellationToken cancellationToken)
+    public Task ReconcileAsync(PolicyEndpointSet set, CancellationToken cancellationToken)
     {
-        Current[policy] = desired;
-        return Task.CompletedTask;
-    }
+        if (set.Desired is null)
+        {
+            Current.TryRemove(set.Policy, out _);
+        }
+        else
+        {
+            Current[set.Policy] = set.Desired;
+        }
 
-    public Task DeleteAllAsync(PolicyReference policy, CancellationToken cancellationToken)
-    {
-        Current.TryRemove(policy, out _);
         return Task.CompletedTask;
     }
 }
@@ -40,13 +42,14 @@ public class ControllerHostTests
         try
         {
             await source.SendAsync(AgentSamples.Events());
-            IReadOnlyList<PolicyEndpointSpec> expected = PolicyEndpointBuilder.Build(
+            PolicyEndpointSpec? expected = PolicyEndpointBuilder.BuildWhole(
                 ResolverState.FromSnapshot(new ClusterSnapshot([AgentSamples.Shop], AgentSamples.Pods, [AgentSamples.AllowApiToWeb], [])),
                 AgentSamples.AllowApiToWeb.Ref);
             PolicyReference policy = new("allow-api-to-web", "shop");
 
-            Assert.NotEmpty(expected);
-            Assert.True(await TestAgent.EventuallyAsync(() => sink.Current.TryGetValue(policy, out var got) && got.SequenceEqual(expected)),
+            Assert.NotNull(expected);
+            Assert.NotEmpty(expected.PodSelectorEndpoints);
+            Assert.True(await TestAgent.EventuallyAsync(() => sink.Current.TryGetValue(policy, out var got) && got.Equals(expected)),
                 "the controller never published the policy's PolicyEndpoints as the builder makes them");
 
             await source.SendAsync(new PolicyDeleted(AgentSamples.AllowApiToWeb.Ref, "", "9"));
@@ -69,16 +72,14 @@ public class PolicyEndpointPublisherRetryTests
         private readonly RecordingSink _recorded = new();
         private int _calls;
 
-        public ConcurrentDictionary<PolicyReference, IReadOnlyList<PolicyEndpointSpec>> Current => _recorded.Current;
+        public ConcurrentDictionary<PolicyReference, PolicyEndpointSpec> Current => _recorded.Current;
 
         public int Calls => Volatile.Read(ref _calls);
 
-        public Task ReconcileAsync(PolicyReference policy, string policyUid, IReadOnlyList<PolicyEndpointSpec> desired, CancellationToken cancellationToken) =>
+        public Task ReconcileAsync(PolicyEndpointSet set, CancellationToken cancellationToken) =>
             Interlocked.Increment(ref _calls) <= failures
                 ? throw new InvalidOperationException("the API server refused the write (test)")
-                : _recorded.ReconcileAsync(policy, policyUid, desired, cancellationToken);
-
-        public Task DeleteAllAsync(PolicyReference policy, CancellationToken cancellationToken) => _recorded.DeleteAllAsync(policy, cancellationToken);
+                : _recorded.ReconcileAsync(set, cancellationToken);
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class InformerScaleTests(ITestOutputHelper output)
         string[] held = [.. events.OfType<PolicyEndpointUpserted>().Select(e => e.Endpoint.PolicyRef.Name).Distinct().Order()];
         Assert.Equal(["policy-000", "policy-033", "policy-066", "policy-099"], held);
         Assert.Equal(16, events.OfType<PolicyEndpointUpserted>().Count());
-        InformerCounters counters = source.Informers.Single(i => i.Resource.Kind == ResourceKind.PolicyEndpoint).Counters;
+        InformerCounters counters = source.Informers.Single(i => i.Resource == ApiResource.PolicyEndpointsUnmarked).Counters;
         Assert.Equal(0, counters.Refetches); // chunks dropped early in the list are taken from the list, not fetched again
         output.WriteLine($"agent holds {16} of {total} PolicyEndpoints ({16.0 / total:P1})");
     }

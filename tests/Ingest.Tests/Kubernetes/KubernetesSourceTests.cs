@@ -12,7 +12,7 @@ public sealed class KubernetesSourceTests
     private static readonly InformerOptions Fast = new() { RetryDelay = TimeSpan.FromMilliseconds(10), MaxRetryDelay = TimeSpan.FromMilliseconds(100) };
 
     [Fact]
-    public async Task Controller_WatchesNamespacesPodsPoliciesAndServices_AndIsReadyAfterEveryFirstList()
+    public async Task Controller_WatchesNamespacesPodsPoliciesServicesAndItsPolicyEndpoints_AndIsReadyAfterEveryFirstList()
     {
         await using Server server = await Server.StartAsync();
         server.Upsert(KubeObjects.Namespaces, KubeObjects.Namespace("shop"));
@@ -22,14 +22,15 @@ public sealed class KubernetesSourceTests
         await using RunningSource source = KubernetesSource.Start(KubeObjects.Client(server), SourceScope.Controller, recorder.Channel.Writer, CancellationToken.None, options: Fast, ownsClient: true);
 
         await source.Ready.WaitAsync(TestTimeouts.Default);
-        IReadOnlyList<ClusterEvent> events = await recorder.WaitUntilAsync(e => e.OfType<SourceSynced>().Count() == 4, "four syncs");
+        IReadOnlyList<ClusterEvent> events = await recorder.WaitUntilAsync(e => e.OfType<SourceSynced>().Count() == 5, "five syncs");
         Assert.Equal(
-            [ResourceKind.Namespace, ResourceKind.Pod, ResourceKind.NetworkPolicy, ResourceKind.Service],
+            [ResourceKind.Namespace, ResourceKind.Pod, ResourceKind.NetworkPolicy, ResourceKind.Service, ResourceKind.PolicyEndpoint],
             events.OfType<SourceSynced>().Select(s => s.SyncedKind).Order());
         Assert.Contains(events, e => e is NamespaceUpserted { Namespace.Name: "shop" });
         Assert.Contains(events, e => e is PodUpserted { Pod.Name: "web-1" });
         Assert.Contains(events, e => e is PolicyUpserted { Policy.Name: "allow-80" });
-        Assert.DoesNotContain(server.Requests, r => r.Path.Contains("policyendpoints", StringComparison.Ordinal));
+        // What it publishes is listed cluster-wide, without a label selector (objects of an earlier controller count too).
+        Assert.Contains(server.Requests, r => r.Path.Contains("policyendpoints", StringComparison.Ordinal) && !r.Query.Contains("labelSelector", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -114,7 +115,7 @@ public sealed class KubernetesSourceTests
         server.Upsert(KubeObjects.Pods, KubeObjects.Pod("shop", "web-2", "192.168.1.2"));
         server.Upsert(KubeObjects.NetworkPolicies, KubeObjects.Policy("shop", "allow-80", 80));
         await using EventRecorder recorder = new();
-        await using RunningSource source = KubernetesSource.Start(KubeObjects.Client(server), SourceScope.Controller, recorder.Channel.Writer, CancellationToken.None, options: Fast, ownsClient: true);
+        await using RunningSource source = KubernetesSource.Start(KubeObjects.Client(server), SourceScope.Standalone, recorder.Channel.Writer, CancellationToken.None, options: Fast, ownsClient: true);
         await source.Ready.WaitAsync(TestTimeouts.Default);
         await recorder.WaitUntilAsync(e => e.OfType<SourceSynced>().Count() == 4, "four syncs");
 
@@ -143,5 +144,88 @@ public sealed class KubernetesSourceTests
         Assert.Equal(["shop/marker", "shop/web-2"], folded.Pods.Select(p => p.Ref.ToString()));
         Assert.Equal(["shop/allow-443"], folded.Policies.Select(p => p.Ref.ToString()));
         Assert.Equal("b", Assert.Single(folded.Namespaces).Labels["team"]);
+    }
+
+    [Fact]
+    public async Task Agent_SeesThePolicyEndpointsLabelledForItsNode_AndRelevantUnlabelledOnes_NotOtherNodes()
+    {
+        await using Server server = await Server.StartAsync();
+        server.Upsert(KubeObjects.Pods, KubeObjects.Pod("shop", "web-1", "192.168.1.1", node: "node-1", hostIp: "10.0.0.1"));
+
+        // "mine" is labelled for node-1 with two chunks; its second chunk names no pod of node-1 and is kept all the same.
+        server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.NodeScoped(KubeObjects.PolicyEndpoint("shop", "mine-1", "mine", ("web-1", "192.168.1.1", "10.0.0.1")), "node-1", "node-2"));
+        server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.NodeScoped(KubeObjects.PolicyEndpoint("shop", "mine-2", "mine", ("web-2", "192.168.2.1", "10.0.0.2")), "node-1", "node-2"));
+        server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.NodeScoped(KubeObjects.PolicyEndpoint("shop", "theirs-1", "theirs", ("web-2", "192.168.2.1", "10.0.0.2")), "node-2"));
+        server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.PolicyEndpoint("shop", "eks-1", "eks", ("web-1", "192.168.1.1", "10.0.0.1")));
+        server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.PolicyEndpoint("shop", "remote-1", "remote", ("web-2", "192.168.2.1", "10.0.0.2")));
+        await using EventRecorder recorder = new();
+        await using RunningSource source = KubernetesSource.Start(KubeObjects.Client(server), SourceScope.Agent("node-1"), recorder.Channel.Writer, CancellationToken.None, options: Fast, ownsClient: true);
+        await source.Ready.WaitAsync(TestTimeouts.Default);
+        IReadOnlyList<ClusterEvent> events = await recorder.WaitUntilAsync(e => e.OfType<SourceSynced>().Count() == 2, "both syncs");
+
+        Assert.Equal(["eks-1", "mine-1", "mine-2"], events.OfType<PolicyEndpointUpserted>().Select(p => p.Endpoint.Name).Order());
+        Assert.Equal(3, events.OfType<SourceSynced>().Single(s => s.SyncedKind == ResourceKind.PolicyEndpoint).ObjectCount);
+        Assert.Equal(
+            ["labelSelector=!npa.io/node-scoped", "labelSelector=nodes.npa.io/node-1"],
+            server.Requests.Where(r => r.Path == KubeObjects.PolicyEndpoints).Select(r => Uri.UnescapeDataString(r.Query).TrimStart('?').Split('&').Single(q => q.StartsWith("labelSelector=", StringComparison.Ordinal))).Distinct().Order());
+        Assert.DoesNotContain(server.Requests, r => r.Path == KubeObjects.PolicyEndpoints && !r.Query.Contains("labelSelector", StringComparison.Ordinal));
+
+        // The policy no longer selects a pod of node-1: the controller drops the node's label from both chunks.
+        server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.NodeScoped(KubeObjects.PolicyEndpoint("shop", "mine-1", "mine", ("web-3", "192.168.3.1", "10.0.0.2")), "node-2"));
+        server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.NodeScoped(KubeObjects.PolicyEndpoint("shop", "mine-2", "mine", ("web-2", "192.168.2.1", "10.0.0.2")), "node-2"));
+        events = await recorder.WaitUntilAsync(e => e.OfType<PolicyEndpointDeleted>().Count() == 2, "mine's chunks dropped");
+        Assert.Equal(["mine-1", "mine-2"], events.OfType<PolicyEndpointDeleted>().Select(d => d.Endpoint.Name).Order());
+        Assert.All(events.OfType<PolicyEndpointDeleted>(), d => Assert.False(d.Synthetic));
+    }
+
+    [Fact]
+    public async Task Agent_PolicyEndpointsGainingNodeLabels_MoveSlicesWithoutEverEndingDeleted()
+    {
+        // The EKS controller wrote these; ours takes over and labels them. Every object leaves the
+        // unlabelled slice (DELETED on that watch) and enters the node's (ADDED on the other), in
+        // whatever order the two watch streams deliver.
+        const int Count = 30;
+        await using Server server = await Server.StartAsync();
+        server.Upsert(KubeObjects.Pods, KubeObjects.Pod("shop", "web-1", "192.168.1.1", node: "node-1", hostIp: "10.0.0.1"));
+        for (int i = 0; i < Count; i++)
+        {
+            server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.PolicyEndpoint("shop", $"p{i}-1", $"p{i}", ("web-1", "192.168.1.1", "10.0.0.1")));
+        }
+
+        await using EventRecorder recorder = new();
+        await using RunningSource source = KubernetesSource.Start(KubeObjects.Client(server), SourceScope.Agent("node-1"), recorder.Channel.Writer, CancellationToken.None, options: Fast, ownsClient: true);
+        await source.Ready.WaitAsync(TestTimeouts.Default);
+        await recorder.WaitUntilAsync(e => e.OfType<SourceSynced>().Count() == 2, "both syncs");
+
+        long before = server.Revision;
+        for (int i = 0; i < Count; i++)
+        {
+            server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.NodeScoped(KubeObjects.PolicyEndpoint("shop", $"p{i}-1", $"p{i}", ("web-1", "192.168.1.1", "10.0.0.1")), "node-1"));
+        }
+
+        // One more object on each slice: once both are seen, every earlier line of both streams has been handled.
+        server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.PolicyEndpoint("shop", "last-1", "last", ("web-1", "192.168.1.1", "10.0.0.1")));
+        server.Upsert(KubeObjects.PolicyEndpoints, KubeObjects.NodeScoped(KubeObjects.PolicyEndpoint("shop", "last-2", "last2"), "node-1"));
+        IReadOnlyList<ClusterEvent> events = await recorder.WaitUntilAsync(
+            e => e.Any(x => x is PolicyEndpointUpserted { Endpoint.Name: "last-1" }) && e.Any(x => x is PolicyEndpointUpserted { Endpoint.Name: "last-2" }),
+            "the last object of each slice");
+
+        Dictionary<string, string> held = [];
+        foreach (ClusterEvent e in events)
+        {
+            switch (e)
+            {
+                case PolicyEndpointUpserted u:
+                    held[u.Endpoint.Name] = u.ResourceVersion;
+                    break;
+                case PolicyEndpointDeleted d:
+                    held.Remove(d.Endpoint.Name);
+                    break;
+            }
+        }
+
+        Assert.All(Enumerable.Range(0, Count), i => Assert.True(
+            held.TryGetValue($"p{i}-1", out string? rv) && long.Parse(rv, System.Globalization.CultureInfo.InvariantCulture) > before,
+            $"p{i}-1 is held at its labelled version"));
     }
 }

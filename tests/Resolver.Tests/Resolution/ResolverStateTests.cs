@@ -23,6 +23,34 @@ public class ResolverStateTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
+    public void APolicyWhosePolicyEndpointChanged_IsAlwaysAmongThoseRecorded(int seed)
+    {
+        Random rng = new(seed);
+        Universe universe = Universe.Generate(seed);
+        ResolverState state = new();
+        state.TrackPolicyEndpointChanges();
+        Dictionary<ObjectRef, (PolicyEndpointSpec? Spec, string Nodes)> built = [];
+        int steps = rng.Next(10, 60);
+        for (int i = 0; i < steps; i++)
+        {
+            ResolverEvent e = universe.NextEvent(rng);
+            state.Apply(e);
+            HashSet<ObjectRef> recorded = [.. state.TakePolicyEndpointChanges()];
+            foreach (ObjectRef policy in state.Index.Policies.Select(p => p.Ref).Concat(built.Keys).Distinct().ToList())
+            {
+                (PolicyEndpointSpec? Spec, string Nodes) now = (PolicyEndpointBuilder.BuildWhole(state, policy), string.Join(",", PolicyEndpointBuilder.NodesOf(state, policy)));
+                (PolicyEndpointSpec? Spec, string Nodes) before = built.GetValueOrDefault(policy, (null, ""));
+                bool changed = !Equals(before.Spec, now.Spec) || before.Nodes != now.Nodes;
+                Assert.False(changed && !recorded.Contains(policy), $"step {i} ({e}): the PolicyEndpoint of {policy} changed but the policy was not recorded");
+                built[policy] = now;
+            }
+
+            Assert.Empty(state.TakePolicyEndpointChanges());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
     public void ApplyingRandomEventsOneAtATime_EqualsResolvingTheFinalObjectsFromScratch(int seed)
     {
         Random rng = new(seed);

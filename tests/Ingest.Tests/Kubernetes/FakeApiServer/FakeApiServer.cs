@@ -135,6 +135,27 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
+    private readonly Dictionary<string, TimeSpan> _listDelays = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _continuedPageFailures = new(StringComparer.Ordinal);
+
+    /// <summary>Every list page of <paramref name="collection"/> is answered only after <paramref name="perPage"/> (a slow API server or etcd).</summary>
+    public void SlowLists(string collection, TimeSpan perPage)
+    {
+        lock (_gate)
+        {
+            _listDelays[collection] = perPage;
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> continued pages (second page onwards) of <paramref name="collection"/> fail with 500: a list that breaks part-way.</summary>
+    public void FailContinuedPages(string collection, int count)
+    {
+        lock (_gate)
+        {
+            _continuedPageFailures[collection] = count;
+        }
+    }
+
     /// <summary>The next list request that carries a continue token gets 410 Expired.</summary>
     public void ExpireNextContinue()
     {
@@ -213,7 +234,7 @@ public sealed class FakeApiServer : IAsyncDisposable
             meta["uid"] = exists ? Meta(old!)["uid"]!.DeepClone() : (meta["uid"]?.DeepClone() ?? $"uid-{Guid.NewGuid():N}");
             meta["resourceVersion"] = (++_revision).ToString();
             store[key] = copy;
-            Publish(collection, exists ? "MODIFIED" : "ADDED", copy);
+            Publish(collection, exists ? "MODIFIED" : "ADDED", copy, exists ? old : null);
             return copy.DeepClone().AsObject();
         }
     }
@@ -560,6 +581,29 @@ public sealed class FakeApiServer : IAsyncDisposable
             return;
         }
 
+        TimeSpan delay;
+        bool fail = false;
+        lock (_gate)
+        {
+            delay = _listDelays.GetValueOrDefault(collection);
+            if (!string.IsNullOrEmpty(cont) && _continuedPageFailures.TryGetValue(collection, out int failures) && failures > 0)
+            {
+                _continuedPageFailures[collection] = failures - 1;
+                fail = true;
+            }
+        }
+
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, ctx.RequestAborted);
+        }
+
+        if (fail)
+        {
+            await WriteStatusAsync(ctx, HttpStatusCode.InternalServerError, "InternalError", "etcdserver: request timed out (test)");
+            return;
+        }
+
         List<JsonObject> page;
         string rv;
         string? next = null;
@@ -630,9 +674,9 @@ public sealed class FakeApiServer : IAsyncDisposable
                 {
                     foreach (StoredEvent e in _history.Where(e => e.Collection == collection && e.Revision > from))
                     {
-                        if (Matches(e.Object, ns, watcher.FieldSelector, watcher.LabelSelector))
+                        if (e.LineFor(watcher) is { } line)
                         {
-                            watcher.Lines.Writer.TryWrite(e.Line);
+                            watcher.Lines.Writer.TryWrite(line);
                         }
                     }
 
@@ -877,15 +921,23 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
-    private void Publish(string collection, string type, JsonObject obj)
+    /// <summary>
+    /// Records a change and streams it to every watcher it concerns, as the API server's watch cache
+    /// does: judged against both the old and the new object, a change that makes an object match a
+    /// watcher's selectors reaches it as ADDED, one that makes it stop matching as DELETED (carrying
+    /// the old object at the new resourceVersion), and one that matches before and after as MODIFIED.
+    /// </summary>
+    private void Publish(string collection, string type, JsonObject obj, JsonObject? previous = null)
     {
-        string line = new JsonObject { ["type"] = type, ["object"] = obj.DeepClone() }.ToJsonString();
-        StoredEvent e = new(collection, _revision, obj.DeepClone().AsObject(), line);
+        StoredEvent e = new(collection, _revision, type, obj.DeepClone().AsObject(), previous?.DeepClone().AsObject());
         _history.Add(e);
         Observer?.Invoke(collection, type, obj);
-        foreach (Watcher w in _watchers.Where(w => w.Collection == collection && Matches(obj, w.Namespace, w.FieldSelector, w.LabelSelector)))
+        foreach (Watcher w in _watchers.Where(w => w.Collection == collection))
         {
-            w.Lines.Writer.TryWrite(line);
+            if (e.LineFor(w) is { } line)
+            {
+                w.Lines.Writer.TryWrite(line);
+            }
         }
     }
 
@@ -1056,7 +1108,30 @@ public sealed class FakeApiServer : IAsyncDisposable
         return new string(suffix);
     }
 
-    private sealed record StoredEvent(string Collection, long Revision, JsonObject Object, string Line);
+    private sealed record StoredEvent(string Collection, long Revision, string Type, JsonObject Object, JsonObject? Previous)
+    {
+        /// <summary>The watch line this change gives <paramref name="w"/>, or null when it does not concern it.</summary>
+        public string? LineFor(Watcher w)
+        {
+            bool now = Matches(Object, w.Namespace, w.FieldSelector, w.LabelSelector);
+            bool before = Previous is not null && Matches(Previous, w.Namespace, w.FieldSelector, w.LabelSelector);
+            (string type, JsonObject obj) = (Type, now, before) switch
+            {
+                ("MODIFIED", true, false) => ("ADDED", Object),
+                ("MODIFIED", false, true) => ("DELETED", AtThisRevision(Previous!)),
+                (_, true, _) => (Type, Object),
+                _ => (null!, null!),
+            };
+            return type is null ? null : new JsonObject { ["type"] = type, ["object"] = obj.DeepClone() }.ToJsonString();
+        }
+
+        private JsonObject AtThisRevision(JsonObject old)
+        {
+            JsonObject copy = old.DeepClone().AsObject();
+            Meta(copy)["resourceVersion"] = Revision.ToString();
+            return copy;
+        }
+    }
 
     private sealed class Watcher(string collection, string? ns, string? fieldSelector, long from)
     {

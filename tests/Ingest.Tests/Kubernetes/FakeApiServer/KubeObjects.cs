@@ -82,6 +82,18 @@ public static class KubeObjects
         },
     };
 
+    /// <summary>A PolicyEndpoint as a node-scoping controller labels it: the marker and one label per node.</summary>
+    public static JsonObject NodeScoped(JsonObject policyEndpoint, params string[] nodes) =>
+        WithLabels(policyEndpoint, Npa.Ingest.Kubernetes.PolicyEndpointNodeLabels.For(nodes));
+
+    /// <summary>A copy of <paramref name="obj"/> whose metadata.labels are exactly <paramref name="labels"/>.</summary>
+    public static JsonObject WithLabels(JsonObject obj, IEnumerable<KeyValuePair<string, string>> labels)
+    {
+        JsonObject copy = obj.DeepClone().AsObject();
+        copy["metadata"]!["labels"] = new JsonObject([.. labels.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value))]);
+        return copy;
+    }
+
     public static k8s.Kubernetes Client(FakeApiServer server) =>
         new(new k8s.KubernetesClientConfiguration { Host = server.BaseUri.ToString() });
 }
