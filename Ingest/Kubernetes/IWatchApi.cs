@@ -2,8 +2,17 @@ using System.Text.Json.Nodes;
 
 namespace Npa.Ingest.Kubernetes;
 
-/// <summary>One page of a list: its items, the list's resourceVersion and the continue token (null on the last page).</summary>
-internal sealed record ListPage(IReadOnlyList<JsonObject> Items, string ResourceVersion, string? Continue);
+/// <summary>
+/// One page of a list: its items, the list's resourceVersion and the continue token (null on the last page).
+/// Its items may be views of a parsed document the page owns: use them before disposing the page.
+/// </summary>
+internal sealed record ListPage(IReadOnlyList<JsonObject> Items, string ResourceVersion, string? Continue) : IDisposable
+{
+    /// <summary>What the items are read from (a parsed response), released with the page.</summary>
+    public IDisposable? Owner { get; init; }
+
+    public void Dispose() => Owner?.Dispose();
+}
 
 /// <summary>The list and watch calls an informer makes; one implementation talks to a real API server.</summary>
 internal interface IWatchApi

@@ -7,6 +7,13 @@ public sealed record InformerOptions
     public int PageSize { get; init; } = 500;
 
     /// <summary>
+    /// Page size of PolicyEndpoint lists. A PolicyEndpoint carries up to a chunk of endpoints and peers
+    /// (tens of kilobytes, a hundred times a pod), so a page of <see cref="PageSize"/> of them is tens of
+    /// megabytes that the reader holds at once: an agent's peak memory was set by it.
+    /// </summary>
+    public int PolicyEndpointPageSize { get; init; } = 50;
+
+    /// <summary>
     /// The first list asks for <c>resourceVersion=0</c>, which the API server answers from its watch
     /// cache (as client-go's reflectors do) instead of a consistent read from etcd: a node agent's
     /// pods-by-<c>spec.nodeName</c> list then costs the server an index lookup rather than a scan of

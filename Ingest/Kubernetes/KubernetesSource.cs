@@ -104,9 +104,11 @@ public static class KubernetesSource
             informers.Add(new ResourceInformer<ServiceInfo>(api, ApiResource.Services, ResourceDescriptors.Services, events, options, logger));
         }
 
+        InformerOptions general = options ?? new InformerOptions();
+        InformerOptions endpoints = general with { PageSize = Math.Min(general.PageSize, general.PolicyEndpointPageSize) };
         if (scope.Kinds.Contains(ResourceKind.PolicyEndpoint) && !onNode)
         {
-            informers.Add(new ResourceInformer<PolicyEndpointSpec>(api, ApiResource.PolicyEndpoints, ResourceDescriptors.PolicyEndpoints, events, options, logger));
+            informers.Add(new ResourceInformer<PolicyEndpointSpec>(api, ApiResource.PolicyEndpoints, ResourceDescriptors.PolicyEndpoints, events, endpoints, logger));
         }
         else if (scope.Kinds.Contains(ResourceKind.PolicyEndpoint))
         {
@@ -114,11 +116,11 @@ public static class KubernetesSource
             // filter, and what a controller that does not label wrote, judged by the node's pods. One
             // merge in front of the channel makes them one collection.
             PolicyEndpointSlices slices = new(events, sliceCount: 2);
-            informers.Add(new ResourceInformer<PolicyEndpointSpec>(api, ApiResource.PolicyEndpointsForNode(scope.NodeName!), ResourceDescriptors.PolicyEndpoints, slices.Writer(0), options, logger)
+            informers.Add(new ResourceInformer<PolicyEndpointSpec>(api, ApiResource.PolicyEndpointsForNode(scope.NodeName!), ResourceDescriptors.PolicyEndpoints, slices.Writer(0), endpoints, logger)
             {
                 Filter = relevance!.NodeScopedObserver,
             });
-            informers.Add(new ResourceInformer<PolicyEndpointSpec>(api, ApiResource.PolicyEndpointsUnmarked, ResourceDescriptors.PolicyEndpoints, slices.Writer(1), options, logger)
+            informers.Add(new ResourceInformer<PolicyEndpointSpec>(api, ApiResource.PolicyEndpointsUnmarked, ResourceDescriptors.PolicyEndpoints, slices.Writer(1), endpoints, logger)
             {
                 Filter = relevance,
             });

@@ -26,23 +26,51 @@ internal sealed class KubernetesWatchApi : IWatchApi
         // The API server refuses a resourceVersion beside a continue token: later pages belong to the first page's snapshot.
         string query = Query(resource, ("limit", limit.ToString()), ("continue", continueToken), ("resourceVersion", continueToken is null ? resourceVersion : null));
         using HttpResponseMessage response = await SendAsync(resource.CollectionPath + query, cancellationToken).ConfigureAwait(false);
-        JsonObject list = await ReadObjectAsync(response, resource, "list", cancellationToken).ConfigureAwait(false);
-        List<JsonObject> items = [];
-        if (list["items"] is JsonArray array)
+        await ThrowIfErrorAsync(response, resource, "list", cancellationToken).ConfigureAwait(false);
+        Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        JsonDocument document;
+        await using (stream.ConfigureAwait(false))
         {
-            foreach (JsonNode? item in array)
-            {
-                if (item is JsonObject obj)
-                {
-                    items.Add(obj);
-                }
-            }
+            document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        JsonObject? metadata = list["metadata"] as JsonObject;
-        string rv = metadata?["resourceVersion"]?.GetValue<string>() ?? "";
-        string? next = metadata?["continue"]?.GetValue<string>();
-        return new ListPage(items, rv, string.IsNullOrEmpty(next) ? null : next);
+        try
+        {
+            // The page stays in its compact parsed form; each item becomes a tree only where a translator reads it,
+            // and only while its page is being applied (the page owns the document).
+            JsonElement list = document.RootElement;
+            if (list.ValueKind != JsonValueKind.Object)
+            {
+                throw new JsonException($"{resource}: the response is not a JSON object");
+            }
+
+            List<JsonObject> items = [];
+            if (list.TryGetProperty("items", out JsonElement array) && array.ValueKind == JsonValueKind.Array)
+            {
+                foreach (JsonElement item in array.EnumerateArray())
+                {
+                    if (item.ValueKind == JsonValueKind.Object)
+                    {
+                        items.Add(JsonObject.Create(item)!);
+                    }
+                }
+            }
+
+            string rv = "";
+            string? next = null;
+            if (list.TryGetProperty("metadata", out JsonElement metadata) && metadata.ValueKind == JsonValueKind.Object)
+            {
+                rv = metadata.TryGetProperty("resourceVersion", out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
+                next = metadata.TryGetProperty("continue", out JsonElement c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+            }
+
+            return new ListPage(items, rv, string.IsNullOrEmpty(next) ? null : next) { Owner = document };
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
+        }
     }
 
     public async Task<WatchStream> WatchAsync(ApiResource resource, string resourceVersion, int timeoutSeconds, CancellationToken cancellationToken)

@@ -148,31 +148,39 @@ public sealed class ResourceInformer<T> : IResourceInformer
         }
     }
 
+    /// <summary>
+    /// Lists every object, applying each page as it arrives, then reports the objects the list no longer
+    /// has as synthetic deletes and the list as <see cref="SourceSynced"/>. Only keys are kept for the
+    /// vanished check, and translated items only for objects the filter dropped (a revisit may want them back).
+    /// A list that fails part-way has reported the objects it saw, each as it was, but neither deletes
+    /// nor the sync: nothing is concluded from objects not yet seen, and the next attempt lists again.
+    /// </summary>
     private async Task ListAndSyncAsync(CancellationToken cancellationToken)
     {
-        (List<JsonObject> items, string listRv, int pages) = await ListAllAsync(cancellationToken).ConfigureAwait(false);
-        Counters.Lists++;
+        // Counted from here: a re-created object found while the pages are applied is a synthetic delete of this list too.
         int syntheticBefore = Counters.SyntheticDeletes;
-        HashSet<ObjectRef> seen = [];
-        int index = 0;
-        foreach (JsonObject item in items)
+        ListPass pass;
+        for (int attempt = 0; ; attempt++)
         {
-            index++;
-            ObjectRef? key = Key(item);
-            if (key is null)
+            pass = new ListPass();
+            try
             {
-                Skip(index, "list item has no metadata.name", item.ToJsonString());
-                continue;
+                await ListPagesAsync(pass, attempt, cancellationToken).ConfigureAwait(false);
+                break;
             }
-
-            seen.Add(key.Value);
-            await ApplyAsync(key.Value, item, $"{_name} list item {index}", force: false, cancellationToken).ConfigureAwait(false);
+            catch (ApiStatusException e) when (e.IsGone && pass.Pages > 0 && attempt == 0)
+            {
+                // The continue token expired between pages: start the list over, once, at once.
+                KubernetesLog.WatchExpired(_logger, _name, pass.ResourceVersion, "continue token expired");
+            }
         }
 
+        Counters.Lists++;
+        string listRv = pass.ResourceVersion;
         List<(ObjectRef Key, Entry Entry)> vanished;
         lock (_gate)
         {
-            vanished = [.. _cache.Where(kv => !seen.Contains(kv.Key)).Select(kv => (kv.Key, kv.Value))];
+            vanished = [.. _cache.Where(kv => !pass.Seen.Contains(kv.Key)).Select(kv => (kv.Key, kv.Value))];
         }
 
         foreach ((ObjectRef key, Entry entry) in vanished)
@@ -191,16 +199,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
         }
 
         // Objects the filter dropped early in the list may be wanted now; the list still has them.
-        Dictionary<ObjectRef, JsonObject> listed = [];
-        foreach (JsonObject item in items)
-        {
-            if (Key(item) is ObjectRef k)
-            {
-                listed[k] = item;
-            }
-        }
-
-        await RevisitAsync(cancellationToken, listed).ConfigureAwait(false);
+        await RevisitAsync(cancellationToken, pass.Dropped).ConfigureAwait(false);
         bool relist = _synced;
         lock (_gate)
         {
@@ -215,43 +214,71 @@ public sealed class ResourceInformer<T> : IResourceInformer
         }
 
         await _events.WriteAsync(new SourceSynced(_descriptor.Kind, listRv, count, syntheticDeletes, relist), cancellationToken).ConfigureAwait(false);
-        KubernetesLog.Listed(_logger, _name, items.Count, listRv, pages, relist, syntheticDeletes);
+        KubernetesLog.Listed(_logger, _name, pass.Items, listRv, pass.Pages, relist, syntheticDeletes);
         _synced = true;
         _ready.TrySetResult();
     }
 
-    private async Task<(List<JsonObject> Items, string ResourceVersion, int Pages)> ListAllAsync(CancellationToken cancellationToken)
+    /// <summary>Fetches the list page by page, applying each page's items before asking for the next.</summary>
+    private async Task ListPagesAsync(ListPass pass, int attempt, CancellationToken cancellationToken)
     {
-        for (int attempt = 0; ; attempt++)
+        // The first list of all may come from the watch cache; a relist (after 410) reads etcd.
+        string? listFrom = !_synced && attempt == 0 && _options.FirstListFromWatchCache ? "0" : null;
+        string? next = null;
+        do
         {
-            List<JsonObject> items = [];
-            string? next = null;
-            string rv = "";
-            int pages = 0;
-            try
+            using ListPage page = await _api.ListAsync(Resource, _options.PageSize, next, listFrom, cancellationToken).ConfigureAwait(false);
+            pass.Pages++;
+            if (pass.Pages == 1)
             {
-                // The first list of all may come from the watch cache; a relist (after 410) reads etcd.
-                string? listFrom = !_synced && attempt == 0 && _options.FirstListFromWatchCache ? "0" : null;
-                do
+                // The first page's resourceVersion is the snapshot every later page belongs to.
+                pass.ResourceVersion = page.ResourceVersion;
+            }
+
+            foreach (JsonObject item in page.Items)
+            {
+                pass.Items++;
+                ObjectRef? key = Key(item);
+                if (key is null)
                 {
-                    ListPage page = await _api.ListAsync(Resource, _options.PageSize, next, listFrom, cancellationToken).ConfigureAwait(false);
-                    pages++;
-                    items.AddRange(page.Items);
-                    next = page.Continue;
-                    if (pages == 1)
-                    {
-                        // The first page's resourceVersion is the snapshot every later page belongs to.
-                        rv = page.ResourceVersion;
-                    }
+                    Skip(pass.Items, "list item has no metadata.name", item.ToJsonString());
+                    continue;
                 }
-                while (next is not null);
-                return (items, rv, pages);
+
+                pass.Seen.Add(key.Value);
+                Entry? applied = await ApplyAsync(key.Value, item, $"{_name} list item {pass.Items}", force: false, cancellationToken).ConfigureAwait(false);
+                if (Filter is not null && IsDropped(key.Value) && (applied ?? Translated(item)) is Entry dropped)
+                {
+                    pass.Dropped[key.Value] = dropped;
+                }
             }
-            catch (ApiStatusException e) when (e.IsGone && pages > 0 && attempt == 0)
-            {
-                // The continue token expired between pages: start the list over, once, at once.
-                KubernetesLog.WatchExpired(_logger, _name, rv, "continue token expired");
-            }
+
+            next = page.Continue;
+        }
+        while (next is not null);
+    }
+
+    private bool IsDropped(ObjectRef key)
+    {
+        lock (_gate)
+        {
+            return _cache.TryGetValue(key, out Entry? entry) && entry.Value is null;
+        }
+    }
+
+    /// <summary>An object's translation, reporting nothing (for a dropped object a relist found unchanged); null when rejected.</summary>
+    private Entry? Translated(JsonObject obj)
+    {
+        JsonObject? metadata = obj["metadata"] as JsonObject;
+        try
+        {
+            return _descriptor.Translate(obj, $"{_name} list").Value is T value
+                ? new Entry(value, (metadata?["uid"] as JsonValue)?.ToString() ?? "", (metadata?["resourceVersion"] as JsonValue)?.ToString() ?? "")
+                : null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null;
         }
     }
 
@@ -419,7 +446,8 @@ public sealed class ResourceInformer<T> : IResourceInformer
     }
 
     /// <summary>Translates an object seen in a list or watch and reports what changed.</summary>
-    private async Task ApplyAsync(ObjectRef key, JsonObject obj, string source, bool force, CancellationToken cancellationToken)
+    /// <returns>The object's accepted value, uid and resourceVersion; null when it was unchanged or rejected.</returns>
+    private async Task<Entry?> ApplyAsync(ObjectRef key, JsonObject obj, string source, bool force, CancellationToken cancellationToken)
     {
         JsonObject? metadata = obj["metadata"] as JsonObject;
         string rv = (metadata?["resourceVersion"] as JsonValue)?.ToString() ?? "";
@@ -432,7 +460,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
 
         if (!force && old is not null && rv.Length > 0 && old.ResourceVersion == rv)
         {
-            return; // Unchanged since we last saw it (a relist of an object we hold).
+            return null; // Unchanged since we last saw it (a relist of an object we hold).
         }
 
         TranslationResult<T> result;
@@ -458,7 +486,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
             }
 
             await _events.WriteAsync(new ObjectRejected(_descriptor.Kind, key, result.Diagnostics, rv), cancellationToken).ConfigureAwait(false);
-            return;
+            return null;
         }
 
         if (_logger.IsEnabled(LogLevel.Debug))
@@ -469,6 +497,17 @@ public sealed class ResourceInformer<T> : IResourceInformer
             }
         }
 
+        Entry accepted = new(result.Value, uid, rv);
+        await ApplyAcceptedAsync(key, accepted, old, cancellationToken).ConfigureAwait(false);
+        return accepted;
+    }
+
+    /// <summary>Holds and reports an accepted value, replacing <paramref name="old"/> (what was held before, if anything).</summary>
+    private async Task ApplyAcceptedAsync(ObjectRef key, Entry accepted, Entry? old, CancellationToken cancellationToken)
+    {
+        T value = accepted.Value!;
+        string uid = accepted.Uid;
+        string rv = accepted.ResourceVersion;
         if (old?.Value is not null && old.Uid.Length > 0 && uid.Length > 0 && old.Uid != uid)
         {
             // Same name, new object (deleted and re-created while we were not watching): the old one is gone.
@@ -483,15 +522,15 @@ public sealed class ResourceInformer<T> : IResourceInformer
             old = null;
         }
 
-        bool keep = Filter?.Keep(key, result.Value) ?? true;
+        bool keep = Filter?.Keep(key, value) ?? true;
         lock (_gate)
         {
-            _cache[key] = new Entry(keep ? result.Value : null, uid, rv);
+            _cache[key] = new Entry(keep ? value : null, uid, rv);
         }
 
         if (keep)
         {
-            await _events.WriteAsync(_descriptor.Upserted(result.Value, rv), cancellationToken).ConfigureAwait(false);
+            await _events.WriteAsync(_descriptor.Upserted(value, rv), cancellationToken).ConfigureAwait(false);
         }
         else if (old?.Value is not null)
         {
@@ -503,7 +542,7 @@ public sealed class ResourceInformer<T> : IResourceInformer
     /// Re-evaluates objects whose filter verdict may have changed: held ones from memory, dropped
     /// ones fetched again from the server (only their identity was kept).
     /// </summary>
-    private async Task RevisitAsync(CancellationToken cancellationToken, IReadOnlyDictionary<ObjectRef, JsonObject>? listed = null)
+    private async Task RevisitAsync(CancellationToken cancellationToken, IReadOnlyDictionary<ObjectRef, Entry>? listed = null)
     {
         if (Filter is null)
         {
@@ -540,13 +579,15 @@ public sealed class ResourceInformer<T> : IResourceInformer
                     continue;
                 }
 
-                JsonObject? fresh = null;
-                if (listed is null || !listed.TryGetValue(key, out fresh))
+                if (listed is not null && listed.TryGetValue(key, out Entry? translated) && translated.ResourceVersion == entry.ResourceVersion)
                 {
-                    Counters.Refetches++;
-                    fresh = await _api.GetAsync(Resource, Resource.Namespaced ? key.Namespace : null, key.Name, cancellationToken).ConfigureAwait(false);
+                    // Dropped earlier in this list: its translation was kept, so it need not be fetched again.
+                    await ApplyAcceptedAsync(key, translated, entry, cancellationToken).ConfigureAwait(false);
+                    continue;
                 }
 
+                Counters.Refetches++;
+                JsonObject? fresh = await _api.GetAsync(Resource, Resource.Namespaced ? key.Namespace : null, key.Name, cancellationToken).ConfigureAwait(false);
                 if (fresh is not null)
                 {
                     await ApplyAsync(key, fresh, $"{_name} refetch of {key}", force: true, cancellationToken).ConfigureAwait(false);
@@ -601,6 +642,21 @@ public sealed class ResourceInformer<T> : IResourceInformer
     }
 
     private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
+
+    /// <summary>One attempt at a full list: the snapshot's resourceVersion, the keys seen, and the items the filter dropped.</summary>
+    private sealed class ListPass
+    {
+        public string ResourceVersion { get; set; } = "";
+
+        public int Pages { get; set; }
+
+        public int Items { get; set; }
+
+        public HashSet<ObjectRef> Seen { get; } = [];
+
+        /// <summary>Translated, not raw: the raw tree of a large object costs many times its translation.</summary>
+        public Dictionary<ObjectRef, Entry> Dropped { get; } = [];
+    }
 
     /// <summary>What the informer holds per object: the accepted value (null when filtered out), uid and resourceVersion.</summary>
     private sealed record Entry(T? Value, string Uid, string ResourceVersion);

@@ -57,6 +57,12 @@ internal sealed class FieldErrors(string kind, string? ns, string name)
                 return l;
             }
 
+            // A tree built in memory (rather than parsed) holds an int as an int, which TryGetValue<long> refuses.
+            if (v.TryGetValue(out int i))
+            {
+                return i;
+            }
+
             if (v.TryGetValue(out double d) && Math.Floor(d) == d && Math.Abs(d) < 1e15)
             {
                 return (long)d;

@@ -11,6 +11,7 @@ internal static class BenchmarkCatalog
         ["cloudwatch-batching"] = FlowLogs.CloudWatchBatchingBenchmark.Run,
         ["lab-throughput"] = Lab.LabThroughputBenchmark.Run,
         ["resolver"] = ResolverBenchmark.Run,
+        ["scale"] = Scale.ScaleBenchmark.Run,
         ["controller-core"] = ControllerCoreBenchmark.Run,
         ["scale-sim"] = ScaleSim.ScaleSimBenchmark.Run,
     };

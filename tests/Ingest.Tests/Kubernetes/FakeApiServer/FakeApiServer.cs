@@ -42,6 +42,26 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     public Uri BaseUri { get; private set; } = null!;
 
+    /// <summary>
+    /// Called after every stored change, under the server's lock and in revision order, with the collection,
+    /// the event type (ADDED, MODIFIED, DELETED) and the stored object, which the callee must neither change
+    /// nor keep past the call. A benchmark follows PolicyEndpoints through it without listing them.
+    /// </summary>
+    public Action<string, string, JsonObject>? Observer { get; set; }
+
+    /// <summary>
+    /// Runs before each list page is served, with the collection and the offset the page starts at (0 for
+    /// the first page): it may delay the page (a slow list), or return a status to fail it with (a list that
+    /// breaks part-way); null serves the page.
+    /// </summary>
+    public Func<string, int, Task<HttpStatusCode?>>? BeforeListPage { get; set; }
+
+    /// <summary>
+    /// When false, requests are recorded without their bodies (a long benchmark run would otherwise hold
+    /// every PolicyEndpoint the controller ever wrote).
+    /// </summary>
+    public bool RecordRequestBodies { get; set; } = true;
+
     /// <summary>When true, a watch from a compacted resourceVersion gets 200 and an ERROR event; otherwise HTTP 410.</summary>
     public bool GoneAsErrorEvent { get; set; }
 
@@ -235,6 +255,15 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>A copy of one stored object; null when there is none.</summary>
+    public JsonObject? Get(string collection, string? ns, string name)
+    {
+        lock (_gate)
+        {
+            return Store(collection).TryGetValue($"{ns}/{name}", out JsonObject? o) ? o.DeepClone().AsObject() : null;
+        }
+    }
+
     public IReadOnlyList<JsonObject> Objects(string collection)
     {
         lock (_gate)
@@ -361,7 +390,7 @@ public sealed class FakeApiServer : IAsyncDisposable
             body = await r.ReadToEndAsync(ctx.RequestAborted);
         }
 
-        RecordedRequest request = new(ctx.Request.Method, path, ctx.Request.QueryString.Value ?? "", ctx.Request.ContentType, body)
+        RecordedRequest request = new(ctx.Request.Method, path, ctx.Request.QueryString.Value ?? "", ctx.Request.ContentType, RecordRequestBodies ? body : "")
         {
             Authorization = ctx.Request.Headers.Authorization.ToString(),
         };
@@ -545,6 +574,13 @@ public sealed class FakeApiServer : IAsyncDisposable
     {
         int limit = int.TryParse(q["limit"], out int l) && l > 0 ? l : int.MaxValue;
         string? cont = q["continue"];
+        if (BeforeListPage is { } hook &&
+            await hook(collection, string.IsNullOrEmpty(cont) ? 0 : int.Parse(cont.Split(':')[1])) is HttpStatusCode refusal)
+        {
+            await WriteStatusAsync(ctx, refusal, refusal.ToString(), "injected failure of a list page");
+            return;
+        }
+
         TimeSpan delay;
         bool fail = false;
         lock (_gate)
@@ -895,6 +931,7 @@ public sealed class FakeApiServer : IAsyncDisposable
     {
         StoredEvent e = new(collection, _revision, type, obj.DeepClone().AsObject(), previous?.DeepClone().AsObject());
         _history.Add(e);
+        Observer?.Invoke(collection, type, obj);
         foreach (Watcher w in _watchers.Where(w => w.Collection == collection))
         {
             if (e.LineFor(w) is { } line)
