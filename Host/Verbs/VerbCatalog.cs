@@ -12,6 +12,7 @@ internal static class VerbCatalog
         yield return ReplayVerb.Create();
         yield return MatrixVerb.Create();
         yield return ExplainVerb.Create();
+        yield return TestVerb.Create();
         yield return LabVerb.Create();
         yield return DemoVerb.Create();
         yield return EbpfVerb.Create();
