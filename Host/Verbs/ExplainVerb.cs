@@ -11,7 +11,7 @@ internal static class ExplainVerb
     public static Command Create()
     {
         Command command = new("explain", "Explain, offline from manifests, why one pod may or may not reach another");
-        Option<string[]> files = InputOptions.Files("--file", "-f");
+        Option<string[]> files = InputOptions.Files();
         Option<string> from = new("--from") { Description = "Source pod as namespace/name" };
         Option<string> to = new("--to") { Description = "Destination pod as namespace/name" };
         Option<string> probe = new("--probe") { Description = "PROTOCOL/PORT, e.g. TCP/80 or TCP/http (a port name of the destination pod); default TCP/80" };

@@ -10,7 +10,7 @@ internal static class MatrixVerb
     public static Command Create()
     {
         Command command = new("matrix", "Print which pods may reach which, resolved offline from manifests (rows: from, columns: to)");
-        Option<string[]> files = InputOptions.Files("--file", "-f");
+        Option<string[]> files = InputOptions.Files();
         Option<string[]> probes = new("--probe")
         {
             Description = "PROTOCOL/PORT to check, e.g. TCP/80, UDP/53 or TCP/http (a port name of the destination pod); repeatable; default TCP/80",

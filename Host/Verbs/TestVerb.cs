@@ -16,7 +16,7 @@ internal static class TestVerb
     public static Command Create()
     {
         Command command = new("test", "Check expectations (who may and may not reach whom) against manifests; for CI. Exit 0 all passed, 1 some failed, 2 bad arguments or expectations, 3 invalid manifests");
-        Option<string[]> files = InputOptions.Files("--file", "-f");
+        Option<string[]> files = InputOptions.OneFilePerFlag();
         Argument<string[]> expectations = new("EXPECTATIONS")
         {
             Description = "YAML files of expectations (see docs/policy-tests.md)",

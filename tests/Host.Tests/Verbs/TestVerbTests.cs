@@ -142,6 +142,17 @@ public sealed class TestVerbTests : IDisposable
     }
 
     [Fact]
+    public void OnTheCommandLine_EachDashFTakesOnePath_AndTheRestAreExpectations()
+    {
+        string expectations = _folder.Write("stars.yaml", StarsExpectations);
+        string[] manifests = VerbFixtures.StarsAtStep(4);
+        string[] args = [.. manifests.SelectMany(m => new[] { "-f", m }), expectations, "--family", "ipv4"];
+
+        Assert.Equal(0, TestVerb.Create().Parse(args).Invoke());
+        Assert.Equal(1, TestVerb.Create().Parse([.. VerbFixtures.StarsAtStep(2).SelectMany(m => new[] { "-f", m }), expectations]).Invoke());
+    }
+
+    [Fact]
     public void BadArguments_Exit2()
     {
         string expectations = _folder.Write("stars.yaml", StarsExpectations);
