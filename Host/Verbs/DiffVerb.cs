@@ -7,6 +7,7 @@ namespace Npa.Host.Verbs;
 /// <summary>
 /// <c>npa diff --before PATH... --after PATH... [--ports P ...] [-o text|json] [--family F] [--fail-on-change] [--fail-on-invalid]</c>:
 /// the connections a change to the manifests opens or closes, and the policy that causes each, for a reviewer.
+/// <c>--base REF</c> instead of <c>--before</c> takes the old version from git: the <c>--after</c> paths as they are at REF.
 /// </summary>
 internal static class DiffVerb
 {
@@ -23,6 +24,7 @@ internal static class DiffVerb
             Description = "Manifest files or folders of the new version; repeatable",
             AllowMultipleArgumentsPerToken = true,
         };
+        Option<string> baseRef = new("--base") { Description = "Instead of --before: the --after paths as they are at this git revision (e.g. origin/main)" };
         Option<string[]> ports = new("--ports")
         {
             Description = "Only these ports: TCP/80, TCP/8000-8080, TCP/*, TCP/http; repeatable; default every port of TCP, UDP and SCTP",
@@ -34,18 +36,19 @@ internal static class DiffVerb
         Option<bool> failOnInvalid = InputOptions.FailOnInvalid(byDefault: false);
         command.Options.Add(before);
         command.Options.Add(after);
+        command.Options.Add(baseRef);
         command.Options.Add(ports);
         command.Options.Add(output);
         command.Options.Add(failOnChange);
         command.Options.Add(family);
         command.Options.Add(failOnInvalid);
         command.SetAction(parse => Run(parse.GetValue(before), parse.GetValue(after), parse.GetValue(ports), parse.GetValue(output), Console.Out, Console.Error,
-            parse.GetValue(failOnChange), parse.GetValue(failOnInvalid), parse.GetValue(family)));
+            parse.GetValue(failOnChange), parse.GetValue(failOnInvalid), parse.GetValue(family), parse.GetValue(baseRef)));
         return command;
     }
 
     internal static int Run(string[]? beforePaths, string[]? afterPaths, string[]? portTexts, string? output, TextWriter stdout, TextWriter stderr,
-        bool failOnChange = false, bool failOnInvalid = false, string? familyText = "any")
+        bool failOnChange = false, bool failOnInvalid = false, string? familyText = "any", string? baseRef = null)
     {
         if (output is not ("text" or "json"))
         {
@@ -70,9 +73,28 @@ internal static class DiffVerb
             (ports ??= []).Add(port);
         }
 
+        if (baseRef is not null)
+        {
+            if (beforePaths is { Length: > 0 } || afterPaths is not { Length: > 0 })
+            {
+                stderr.WriteLine("diff: --base REF takes the old version from git; give --after PATH... and no --before");
+                return 2;
+            }
+
+            using GitRevision? revision = GitRevision.Export(baseRef, afterPaths, out string? error);
+            if (revision is null)
+            {
+                stderr.WriteLine($"diff: --base: {error}");
+                return 2;
+            }
+
+            return Run(revision.Paths.Count > 0 ? [.. revision.Paths] : [revision.Folder], afterPaths, portTexts, output, stdout, stderr,
+                failOnChange, failOnInvalid, familyText);
+        }
+
         if (beforePaths is not { Length: > 0 } || afterPaths is not { Length: > 0 })
         {
-            stderr.WriteLine("diff: give both versions, --before PATH... and --after PATH...");
+            stderr.WriteLine("diff: give both versions, --before PATH... and --after PATH... (or --base REF and --after PATH...)");
             return 2;
         }
 
