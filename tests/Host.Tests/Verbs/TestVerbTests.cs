@@ -116,6 +116,18 @@ public sealed class TestVerbTests : IDisposable
         Assert.Contains("99999 is out of range", XDocument.Load(junit).Root!.Descendants("error").Single().Value);
 
         Assert.Equal(0, TestVerb.Run([.. VerbFixtures.StarsAtStep(4), invalid], [expectations], null, new StringWriter(), new StringWriter(), failOnInvalid: false));
+        Assert.Equal(0, TestVerb.Create().Parse([.. VerbFixtures.StarsAtStep(4).Append(invalid).SelectMany(m => new[] { "-f", m }), expectations, "--fail-on-invalid", "false"]).Invoke());
+        Assert.Equal(3, TestVerb.Create().Parse([.. VerbFixtures.StarsAtStep(4).Append(invalid).SelectMany(m => new[] { "-f", m }), expectations]).Invoke());
+    }
+
+    [Fact]
+    public void Family_IPv6_OnTheIPv4OnlyStarsPods_DeniesWhatIPv4Allows()
+    {
+        string expectations = _folder.Write("stars.yaml", StarsExpectations);
+        StringWriter stdout = new();
+        Assert.Equal(1, TestVerb.Run(VerbFixtures.StarsAtStep(4), [expectations], null, stdout, new StringWriter(), familyText: "ipv6"));
+        Assert.Contains("FAIL frontend reaches backend on 6379", stdout.ToString());
+        Assert.Contains("do not both have an IPv6 address", stdout.ToString());
     }
 
     [Theory]
