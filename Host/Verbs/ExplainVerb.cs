@@ -5,17 +5,13 @@ using Npa.Resolver.Verdicts;
 
 namespace Npa.Host.Verbs;
 
-/// <summary><c>npa explain -f PATH... --from ns/pod --to ns/pod --probe TCP/80</c>: allowed or denied, and which policies and rules decide.</summary>
+/// <summary><c>npa explain -f PATH... --from ns/pod --to ns/pod --probe TCP/80 [--family F] [--fail-on-invalid]</c>: allowed or denied, and which policies and rules decide.</summary>
 internal static class ExplainVerb
 {
     public static Command Create()
     {
         Command command = new("explain", "Explain, offline from manifests, why one pod may or may not reach another");
-        Option<string[]> files = new("--file", "-f")
-        {
-            Description = "Manifest files or folders (Namespaces, Pods, NetworkPolicies, Services); repeatable",
-            AllowMultipleArgumentsPerToken = true,
-        };
+        Option<string[]> files = InputOptions.Files();
         Option<string> from = new("--from") { Description = "Source pod as namespace/name" };
         Option<string> to = new("--to") { Description = "Destination pod as namespace/name" };
         Option<string> probe = new("--probe") { Description = "PROTOCOL/PORT, e.g. TCP/80 or TCP/http (a port name of the destination pod); default TCP/80" };
@@ -23,12 +19,23 @@ internal static class ExplainVerb
         command.Options.Add(from);
         command.Options.Add(to);
         command.Options.Add(probe);
-        command.SetAction(parse => Run(parse.GetValue(files), parse.GetValue(from), parse.GetValue(to), parse.GetValue(probe), Console.Out, Console.Error));
+        Option<string> family = InputOptions.Family();
+        Option<bool> failOnInvalid = InputOptions.FailOnInvalid(byDefault: false);
+        command.Options.Add(family);
+        command.Options.Add(failOnInvalid);
+        command.SetAction(parse => Run(parse.GetValue(files), parse.GetValue(from), parse.GetValue(to), parse.GetValue(probe), Console.Out, Console.Error,
+            parse.GetValue(failOnInvalid), parse.GetValue(family)));
         return command;
     }
 
-    internal static int Run(string[]? files, string? fromText, string? toText, string? probeText, TextWriter stdout, TextWriter stderr)
+    internal static int Run(string[]? files, string? fromText, string? toText, string? probeText, TextWriter stdout, TextWriter stderr,
+        bool failOnInvalid = false, string? familyText = "any")
     {
+        if (InputOptions.ParseFamily("explain", familyText, stderr) is not IpFamily family)
+        {
+            return 2;
+        }
+
         if (!ObjectRef.TryParse(fromText, out ObjectRef from))
         {
             stderr.WriteLine($"explain: --from '{fromText}' must be a pod as namespace/name");
@@ -67,7 +74,7 @@ internal static class ExplainVerb
             }
         }
 
-        stdout.Write(VerdictExplanation.Render(VerdictEvaluator.Evaluate(cluster.Resolved, from, to, probe)));
-        return 0;
+        stdout.Write(VerdictExplanation.Render(VerdictEvaluator.Evaluate(cluster.Resolved, from, to, probe, family)));
+        return cluster.ExitCode("explain", failOnInvalid, 0, stderr);
     }
 }

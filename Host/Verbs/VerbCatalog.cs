@@ -12,6 +12,8 @@ internal static class VerbCatalog
         yield return ReplayVerb.Create();
         yield return MatrixVerb.Create();
         yield return ExplainVerb.Create();
+        yield return TestVerb.Create();
+        yield return DiffVerb.Create();
         yield return LabVerb.Create();
         yield return DemoVerb.Create();
         yield return EbpfVerb.Create();

@@ -10,12 +10,15 @@ namespace Npa.Resolver.Reports;
 public sealed record ProbeMatrix(Probe Probe, IReadOnlyList<ObjectRef> Pods, IReadOnlyDictionary<(ObjectRef From, ObjectRef To), bool> Allowed);
 
 /// <summary>
-/// Reachability between every pair of pods for a list of probes, pods in namespace/name order, with
-/// the renderings <c>npa matrix</c> prints: JSON for tools, a table for a terminal.
+/// Reachability between every pair of pods for a list of probes and one <see cref="IpFamily"/>, pods in
+/// namespace/name order, with the renderings <c>npa matrix</c> prints: JSON for tools, a table for a terminal.
 /// </summary>
 public sealed record ReachabilityMatrix(IReadOnlyList<ObjectRef> Pods, IReadOnlyList<ProbeMatrix> Probes, IReadOnlyList<string> Diagnostics)
 {
-    public static ReachabilityMatrix Compute(ResolvedCluster cluster, IEnumerable<Probe> probes, IEnumerable<string>? diagnostics = null)
+    /// <summary>The address family the verdicts were decided for.</summary>
+    public IpFamily Family { get; init; } = IpFamily.Any;
+
+    public static ReachabilityMatrix Compute(ResolvedCluster cluster, IEnumerable<Probe> probes, IEnumerable<string>? diagnostics = null, IpFamily family = IpFamily.Any)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(probes);
@@ -28,18 +31,19 @@ public sealed record ReachabilityMatrix(IReadOnlyList<ObjectRef> Pods, IReadOnly
             {
                 foreach (ObjectRef to in pods)
                 {
-                    allowed[(from, to)] = VerdictEvaluator.Evaluate(cluster, from, to, probe).Allowed;
+                    allowed[(from, to)] = VerdictEvaluator.Evaluate(cluster, from, to, probe, family).Allowed;
                 }
             }
 
             matrices.Add(new ProbeMatrix(probe, pods, allowed));
         }
 
-        return new ReachabilityMatrix(pods, matrices, diagnostics?.ToArray() ?? []);
+        return new ReachabilityMatrix(pods, matrices, diagnostics?.ToArray() ?? []) { Family = family };
     }
 
     /// <summary>
-    /// <c>{"probes":[{"protocol":"TCP","port":"80","matrix":{"ns/from":{"ns/to":true,...},...}}],"diagnostics":[...]}</c>.
+    /// <c>{"family":"any","probes":[{"protocol":"TCP","port":"80","matrix":{"ns/from":{"ns/to":true,...},...}}],"diagnostics":[...]}</c>,
+    /// family being "any", "ipv4" or "ipv6".
     /// </summary>
     public string ToJson(bool indented = false)
     {
@@ -47,6 +51,7 @@ public sealed record ReachabilityMatrix(IReadOnlyList<ObjectRef> Pods, IReadOnly
         using (Utf8JsonWriter json = new(stream, new JsonWriterOptions { Indented = indented }))
         {
             json.WriteStartObject();
+            json.WriteString("family", Family.ToText());
             json.WriteStartArray("probes");
             foreach (ProbeMatrix m in Probes)
             {

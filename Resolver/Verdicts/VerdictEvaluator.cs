@@ -13,10 +13,14 @@ namespace Npa.Resolver.Verdicts;
 /// that family are taken: the probe passes when, for some family, the source's egress allows the
 /// destination address and the destination's ingress allows the source address on the probe's
 /// protocol and port. A named probe port means the number the destination pod declares under that name.
+/// An <see cref="IpFamily"/> other than <see cref="IpFamily.Any"/> restricts the families tried to that one.
 /// </summary>
 public static class VerdictEvaluator
 {
-    public static ConnectionVerdict Evaluate(ResolvedCluster cluster, ObjectRef from, ObjectRef to, Probe probe)
+    public static ConnectionVerdict Evaluate(ResolvedCluster cluster, ObjectRef from, ObjectRef to, Probe probe) =>
+        Evaluate(cluster, from, to, probe, IpFamily.Any);
+
+    public static ConnectionVerdict Evaluate(ResolvedCluster cluster, ObjectRef from, ObjectRef to, Probe probe, IpFamily family)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(probe);
@@ -52,10 +56,10 @@ public static class VerdictEvaluator
         PodPolicy srcPolicy = cluster.PodPolicies.GetValueOrDefault(from) ?? Open(src);
         PodPolicy dstPolicy = cluster.PodPolicies.GetValueOrDefault(to) ?? Open(dst);
         ConnectionVerdict? first = null;
-        foreach (AddressFamily family in new[] { AddressFamily.InterNetwork, AddressFamily.InterNetworkV6 })
+        foreach (AddressFamily addressFamily in family.AddressFamilies())
         {
-            IPAddress? srcIp = src.Ips.FirstOrDefault(ip => ip.AddressFamily == family);
-            IPAddress? dstIp = dst.Ips.FirstOrDefault(ip => ip.AddressFamily == family);
+            IPAddress? srcIp = src.Ips.FirstOrDefault(ip => ip.AddressFamily == addressFamily);
+            IPAddress? dstIp = dst.Ips.FirstOrDefault(ip => ip.AddressFamily == addressFamily);
             if (srcIp is null || dstIp is null)
             {
                 continue;
@@ -77,8 +81,10 @@ public static class VerdictEvaluator
             first ??= verdict;
         }
 
-        return first ?? new ConnectionVerdict(from, to, probe, Verdict.Deny,
-            $"{from} and {to} share no address family (a pod without addresses is unreachable)", port, null, null, null, null);
+        string none = family == IpFamily.Any
+            ? $"{from} and {to} share no address family (a pod without addresses is unreachable)"
+            : $"{from} and {to} do not both have an {family} address";
+        return first ?? new ConnectionVerdict(from, to, probe, Verdict.Deny, none, port, null, null, null, null);
     }
 
     /// <summary>Whether one direction's resolved policy lets a packet with this peer address, protocol and destination port through.</summary>

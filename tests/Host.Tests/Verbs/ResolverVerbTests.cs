@@ -6,7 +6,7 @@ namespace Npa.Host.Tests.Verbs;
 /// <summary><c>npa matrix</c> and <c>npa explain</c> on the Stars demo manifests: output, exit codes, and clear errors.</summary>
 public class ResolverVerbTests
 {
-    private static readonly string Stars = Path.Combine(RepositoryRoot(), "demo", "stars");
+    private static readonly string Stars = VerbFixtures.Stars;
 
     [Fact]
     public void Matrix_Json_ListsEveryPairPerProbe()
@@ -80,18 +80,5 @@ public class ResolverVerbTests
         StringWriter stderr = new();
         Assert.Equal(2, ExplainVerb.Run([Stars], from, to, "TCP/80", new StringWriter(), stderr));
         Assert.Contains(reason, stderr.ToString());
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Pipeline.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("cannot find the repository root (Pipeline.sln) above " + AppContext.BaseDirectory);
     }
 }

@@ -22,7 +22,7 @@ public class ReportTests
     {
         ReachabilityMatrix m = ReachabilityMatrix.Compute(Cluster(), [Probe.Tcp(80), Probe.Tcp(81)], ["warning: something"]);
         Assert.Equal(
-            """{"probes":[{"protocol":"TCP","port":"80","matrix":{"x/a":{"x/a":true,"x/b":true},"x/b":{"x/a":true,"x/b":true}}},""" +
+            """{"family":"any","probes":[{"protocol":"TCP","port":"80","matrix":{"x/a":{"x/a":true,"x/b":true},"x/b":{"x/a":true,"x/b":true}}},""" +
             """{"protocol":"TCP","port":"81","matrix":{"x/a":{"x/a":true,"x/b":true},"x/b":{"x/a":false,"x/b":true}}}],"diagnostics":["warning: something"]}""",
             m.ToJson());
         Assert.NotNull(JsonNode.Parse(m.ToJson(indented: true)));
