@@ -340,7 +340,7 @@ public sealed class PolicyEndpointWriter
                         ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, policy.Namespace, ApiResource.PolicyEndpointPlural, current.Name,
                         fieldManager: FieldManager, cancellationToken: token),
                     cancellationToken).ConfigureAwait(false);
-                Remember(response);
+                Remember(response, chunk, Merged(current.Spec.Labels, labels));
                 patched++;
             }
             else
@@ -353,7 +353,7 @@ public sealed class PolicyEndpointWriter
                         body, ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, policy.Namespace, ApiResource.PolicyEndpointPlural,
                         fieldManager: FieldManager, cancellationToken: token),
                     cancellationToken).ConfigureAwait(false);
-                if (!Remember(response))
+                if (!Remember(response, chunk, labels))
                 {
                     throw new JsonException("create returned no PolicyEndpoint");
                 }
@@ -522,14 +522,20 @@ public sealed class PolicyEndpointWriter
         }
     }
 
-    /// <summary>Records the object a write returned; false when the response holds none.</summary>
-    private bool Remember(object? response)
+    /// <summary>
+    /// Records the object a write returned: its name and resourceVersion from the response, its spec and
+    /// labels as written (the response is not parsed whole: a chunk is up to 200 entries, and this runs for
+    /// every write). False when the response names no object.
+    /// </summary>
+    private bool Remember(object? response, PolicyEndpointSpec written, IReadOnlyDictionary<string, string> labels)
     {
-        Known? known = ToNode(response) is JsonObject obj ? Read(obj) : null;
-        if (known is null)
+        (string? name, string? rv) = NameAndVersion(response);
+        if (name is null)
         {
             return false;
         }
+
+        Known known = new(name, written with { Name = name, Labels = labels }, Version(rv));
 
         lock (_knownGate)
         {
@@ -614,6 +620,40 @@ public sealed class PolicyEndpointWriter
         return parsed.Value is not null
             ? new Known(name, parsed.Value, Version(rv))
             : new Known(name, new PolicyEndpointSpec(ns ?? refNs, name, "", new PolicyReference(refName, refNs), null, [], [], [], []), Version(rv), rawSpec!.DeepClone().AsObject());
+    }
+
+    /// <summary>The labels an object carries after a merge patch of the managed ones: its others kept.</summary>
+    private static Dictionary<string, string> Merged(IReadOnlyDictionary<string, string> current, IReadOnlyDictionary<string, string> managed)
+    {
+        Dictionary<string, string> labels = new(StringComparer.Ordinal);
+        foreach ((string key, string value) in current)
+        {
+            if (!IsManaged(key))
+            {
+                labels[key] = value;
+            }
+        }
+
+        foreach ((string key, string value) in managed)
+        {
+            labels[key] = value;
+        }
+
+        return labels;
+    }
+
+    private static (string? Name, string? ResourceVersion) NameAndVersion(object? response)
+    {
+        if (response is JsonElement { ValueKind: JsonValueKind.Object } element && element.TryGetProperty("metadata", out JsonElement metadata) &&
+            metadata.ValueKind == JsonValueKind.Object)
+        {
+            string? name = metadata.TryGetProperty("name", out JsonElement n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+            string? rv = metadata.TryGetProperty("resourceVersion", out JsonElement r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+            return (name, rv);
+        }
+
+        JsonNode? node = ToNode(response);
+        return ((node?["metadata"]?["name"] as JsonValue)?.ToString(), (node?["metadata"]?["resourceVersion"] as JsonValue)?.ToString());
     }
 
     private static JsonNode? ToNode(object? response) => response switch
