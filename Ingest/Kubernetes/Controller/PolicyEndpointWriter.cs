@@ -201,8 +201,8 @@ public sealed class PolicyEndpointWriter
 
         IReadOnlyDictionary<string, string> labels = ManagedLabels(policy, nodes);
 
-        // Policies of different namespaces reconcile concurrently; one namespace's writes are serial.
-        SemaphoreSlim gate = Gate(policy.Namespace);
+        // Policies reconcile concurrently; one policy's writes are serial.
+        SemaphoreSlim gate = Gate($"{policy.Namespace}/{policy.Name}");
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -254,7 +254,7 @@ public sealed class PolicyEndpointWriter
         return ReconcileAsync(policy, desired.Select(d => d.OwnerUid).FirstOrDefault(u => u.Length > 0) ?? "", desired, cancellationToken);
     }
 
-    private SemaphoreSlim Gate(string ns) => _gates.GetOrAdd(ns, _ => new SemaphoreSlim(1, 1));
+    private SemaphoreSlim Gate(string key) => _gates.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
 
     /// <summary>Deletes every PolicyEndpoint of a policy that is gone (the ownerReference does the same, later).</summary>
     public Task<ReconcileResult> DeleteAllAsync(PolicyReference policy, CancellationToken cancellationToken) =>
@@ -271,16 +271,7 @@ public sealed class PolicyEndpointWriter
         int deleted = 0;
         foreach (string ns in namespaces)
         {
-            SemaphoreSlim gate = Gate(ns);
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await EnsureListedAsync(ns, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                gate.Release();
-            }
+            await EnsureListedAsync(ns, cancellationToken).ConfigureAwait(false);
 
             foreach (PolicyReference orphan in KnownPolicies().Where(p => p.Namespace == ns && !policyExists(p)))
             {
@@ -443,6 +434,30 @@ public sealed class PolicyEndpointWriter
                 return;
             }
         }
+
+        // One list per namespace even when several of its policies reconcile at once.
+        SemaphoreSlim gate = Gate("list:" + ns);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            lock (_knownGate)
+            {
+                if (_listedNamespaces.Contains(ns))
+                {
+                    return;
+                }
+            }
+
+            await ListNamespaceAsync(ns, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task ListNamespaceAsync(string ns, CancellationToken cancellationToken)
+    {
 
         object response = await CallAsync(
             "list",
