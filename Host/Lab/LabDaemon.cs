@@ -5,11 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npa.Enforcer;
-using Npa.Enforcer.Native;
+using Npa.Host.Channels;
 using Npa.Host.Daemons;
 using Npa.Host.Lab.Kernel;
 using Npa.Host.Lab.Output;
-using Npa.Host.Lab.Traffic;
 using Npa.Host.Options;
 using Npa.Host.Stages;
 using Npa.Ingest.Kubernetes;
@@ -45,13 +44,7 @@ public sealed class LabDaemon : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly LabTopology _topology;
 
-    /// <summary>Pods built and the reasons others were not (both read from other threads: lock on _pods).</summary>
-    private readonly Dictionary<ObjectRef, LabPod> _pods = [];
-    private readonly Dictionary<ObjectRef, string> _unstarted = [];
-
-    /// <summary>Listeners and declared ports of the built pods: touched only by the source's pump.</summary>
-    private readonly Dictionary<ObjectRef, PodListeners> _listeners = [];
-    private readonly Dictionary<ObjectRef, IReadOnlyList<LabPort>> _declared = [];
+    private readonly LabNodePods _pods;
 
     /// <summary>
     /// The agent's resolver fed the same events as the agent (lock on it): what the node's enforcer is to
@@ -71,7 +64,7 @@ public sealed class LabDaemon : IAsyncDisposable
     private string _server = "";
     private IHost? _agent;
     private NodeEnforcer? _node;
-    private IPodEnforcer? _enforcer;
+    private PipelineChannels? _channels;
     private Task? _publisher;
     private long _handedOn;
     private long _observedVersion = -1;
@@ -88,6 +81,7 @@ public sealed class LabDaemon : IAsyncDisposable
         LabId = options.LabId ?? LabNames.NewLabId();
         _topology = new LabTopology(options.Prefix, LabId);
         _expected = new ClusterEventResolver(_topology.NodeNetns);
+        _pods = new LabNodePods(_topology, options.Strict ? EnforcingMode.Strict : EnforcingMode.Standard, _logger, WriteState);
         Store = new LabStateStore(options.StateDirectory);
         ManifestDirectory = Path.GetFullPath(options.ManifestDirectory);
         FlowLogDirectory = options.FlowLogDirectory ?? Path.Combine(options.StateDirectory, "flows");
@@ -113,16 +107,7 @@ public sealed class LabDaemon : IAsyncDisposable
         $"eBPF (the agent's NodePodEnforcer; pins {BpfRoot}; flow logs {Path.Combine(FlowLogDirectory, FlowLogFile)}" +
         (_options.CloudWatch?.Target(NodeNetns) is { } cw ? $" and CloudWatch Logs {cw.LogGroup} / {cw.LogStream} at {cw.Endpoint})" : ")");
 
-    public IReadOnlyList<LabPod> Pods
-    {
-        get
-        {
-            lock (_pods)
-            {
-                return [.. _pods.Values.OrderBy(p => p.Pod)];
-            }
-        }
-    }
+    public IReadOnlyList<LabPod> Pods => _pods.Pods;
 
     /// <summary>Every pod of the cluster (built or not) as of the last published generation.</summary>
     public IReadOnlyList<PodInfo> ClusterPods => [.. Volatile.Read(ref _published).Pods.Values.OrderBy(p => p.Ref)];
@@ -170,7 +155,8 @@ public sealed class LabDaemon : IAsyncDisposable
         try
         {
             _node = _agent.Services.GetRequiredService<NodeEnforcer>();
-            _enforcer = _agent.Services.GetRequiredService<IPodEnforcer>();
+            _channels = _agent.Services.GetRequiredService<PipelineChannels>();
+            _pods.Enforcer = _agent.Services.GetRequiredService<IPodEnforcer>();
         }
         catch (Exception e) when (e is not LabException)
         {
@@ -291,12 +277,12 @@ public sealed class LabDaemon : IAsyncDisposable
         switch (e)
         {
             case PodUpserted upserted:
-                placed = upserted with { Pod = await PlacePodAsync(upserted.Pod) };
+                placed = upserted with { Pod = await _pods.PlaceAsync(upserted.Pod) };
                 break;
             case PodDeleted deleted:
                 try
                 {
-                    await RemovePodAsync(deleted.Pod, problem: null);
+                    await _pods.RemoveAsync(deleted.Pod);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -319,154 +305,6 @@ public sealed class LabDaemon : IAsyncDisposable
         }
 
         return placed;
-    }
-
-    /// <summary>
-    /// Builds (or rebuilds, when its addresses changed) the pod's namespace, veth and listeners and
-    /// attaches the enforcer, as a CNI ADD does; returns the pod placed on this node. A pod the lab cannot
-    /// build is returned on no node, so the agent does not enforce it, and the reason is published.
-    /// </summary>
-    private async Task<PodInfo> PlacePodAsync(PodInfo pod)
-    {
-        string? problem =
-            pod.HostNetwork ? $"Pod {pod.Ref}: hostNetwork pods are not started in the lab" :
-            pod.Ips.Count == 0 ? $"Pod {pod.Ref}: no status.podIP/podIPs, so the lab cannot start it" :
-            pod.Ips.FirstOrDefault(ip => Pods.Any(p => p.Pod != pod.Ref && p.Ips.Contains(ip))) is { } taken ? $"Pod {pod.Ref}: address {taken} is already used by another pod; not started" :
-            null;
-        if (problem is null)
-        {
-            try
-            {
-                await BuildPodAsync(pod);
-                return pod with { NodeName = NodeNetns };
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                problem = $"Pod {pod.Ref}: could not be built: {e.Message}";
-            }
-        }
-
-        LabLog.ManifestDiagnostic(_logger, problem);
-        try
-        {
-            await RemovePodAsync(pod.Ref, problem);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LabLog.PodRemovalFailed(_logger, e, pod.Ref.ToString());
-        }
-
-        return pod with { NodeName = null };
-    }
-
-    private async Task BuildPodAsync(PodInfo pod)
-    {
-        LabPod? have;
-        lock (_pods)
-        {
-            _unstarted.Remove(pod.Ref);
-            have = _pods.GetValueOrDefault(pod.Ref);
-        }
-
-        if (have is not null && !have.Ips.SequenceEqual(pod.Ips))
-        {
-            await RemovePodAsync(pod.Ref, problem: null);
-            have = null;
-        }
-
-        _declared[pod.Ref] = [.. pod.Ports.Select(p => new LabPort(p.Protocol, p.Port)).Distinct()];
-        IReadOnlyList<LabNamedPort> named = [.. pod.Ports.Where(c => !string.IsNullOrEmpty(c.Name)).Select(c => new LabNamedPort(c.Name!, new LabPort(c.Protocol, c.Port))).Distinct().Order()];
-        if (have is null)
-        {
-            // Every pod listens on every port any pod declares, so each cell of every probe is a real test.
-            LabPod created = _topology.AddPod(pod.Ref, pod.Ips, ListenedPorts()) with { NamedPorts = named };
-            lock (_pods)
-            {
-                _pods[pod.Ref] = created;
-            }
-
-            _enforcer!.EnsurePod(pod.Ref, [created.HostVeth], _options.Strict ? EnforcingMode.Strict : EnforcingMode.Standard);
-            _listeners[pod.Ref] = PodListeners.Start(created);
-            LabLog.PodUp(_logger, pod.Ref.ToString(), created.Netns, created.HostVeth, string.Join(",", pod.Ips), string.Join(",", created.Ports));
-        }
-        else if (!have.NamedPorts.SequenceEqual(named))
-        {
-            // Only the names changed: the listeners stay, named probes resolve anew.
-            lock (_pods)
-            {
-                _pods[pod.Ref] = have with { NamedPorts = named };
-            }
-        }
-
-        await RelistenAsync();
-        WriteState();
-    }
-
-    /// <summary>Removes the pod's namespace (with its veth and routes) and listeners, detaching the enforcer first, as a CNI DEL does.</summary>
-    private async Task RemovePodAsync(ObjectRef pod, string? problem)
-    {
-        LabPod? have;
-        lock (_pods)
-        {
-            if (problem is null)
-            {
-                _unstarted.Remove(pod);
-            }
-            else
-            {
-                _unstarted[pod] = problem;
-            }
-
-            _pods.Remove(pod, out have);
-        }
-
-        _declared.Remove(pod);
-        if (_listeners.Remove(pod, out PodListeners? listeners))
-        {
-            await listeners.DisposeAsync();
-        }
-
-        if (have is null)
-        {
-            return;
-        }
-
-        try
-        {
-            _enforcer!.RemovePod(pod);
-        }
-        catch (Exception e) when (e is InvalidOperationException or BpfException or IOException)
-        {
-            LabLog.EnforceFailed(_logger, e, pod.ToString());
-        }
-
-        LabTopology.RemovePod(have.Netns);
-        LabLog.PodRemoved(_logger, pod.ToString());
-        await RelistenAsync();
-        WriteState();
-    }
-
-    private List<LabPort> ListenedPorts() => [.. _declared.Values.SelectMany(p => p).Distinct().Order()];
-
-    /// <summary>Restarts the listeners of pods whose ports differ from what the pods declare now.</summary>
-    private async Task RelistenAsync()
-    {
-        List<LabPort> ports = ListenedPorts();
-        foreach (LabPod pod in Pods.Where(p => !p.Ports.SequenceEqual(ports)))
-        {
-            if (_listeners.Remove(pod.Pod, out PodListeners? old))
-            {
-                await old.DisposeAsync();
-            }
-
-            LabPod updated = pod with { Ports = ports };
-            lock (_pods)
-            {
-                _pods[pod.Pod] = updated;
-            }
-
-            _listeners[pod.Pod] = PodListeners.Start(updated);
-        }
     }
 
     private void CaughtUp(long handedOn)
@@ -537,11 +375,7 @@ public sealed class LabDaemon : IAsyncDisposable
 
         (IReadOnlyList<ObjectRef> pending, ResolvedCluster cluster) = await WaitForEnforcerAsync(ct);
         List<string> published = [.. diagnostics];
-        lock (_pods)
-        {
-            published.AddRange(_unstarted.OrderBy(u => u.Key).Select(u => u.Value));
-        }
-
+        published.AddRange(_pods.Unstarted);
         published.AddRange(pending.Select(p => $"Pod {p}: not programmed within {ProgrammingTimeout.TotalSeconds:0} s (see the log)"));
         foreach (string d in diagnostics)
         {
@@ -567,7 +401,9 @@ public sealed class LabDaemon : IAsyncDisposable
         while (true)
         {
             (IReadOnlyList<ObjectRef> pending, ResolvedCluster cluster) = Compare();
-            if (pending.Count == 0 || Stopwatch.GetElapsedTime(started) > ProgrammingTimeout)
+            // Also until the flow-log stage has taken the enforce stage's last signal, so lines name the pods.
+            bool lookupsTaken = _channels!.Programmed.Reader.Count == 0;
+            if ((pending.Count == 0 && lookupsTaken) || Stopwatch.GetElapsedTime(started) > ProgrammingTimeout)
             {
                 return (pending, cluster);
             }
@@ -648,12 +484,7 @@ public sealed class LabDaemon : IAsyncDisposable
         {
             _agent?.Dispose();
             _client?.Dispose();
-            foreach (PodListeners l in _listeners.Values)
-            {
-                await l.DisposeAsync();
-            }
-
-            _listeners.Clear();
+            await _pods.DisposeAsync();
             IReadOnlyList<string> removed = LabTeardown.RemoveKernelState(_options.Prefix, LabId, BpfRoot);
             Store.Delete();
             LabLog.TornDown(_logger, LabId, string.Join(", ", removed));
