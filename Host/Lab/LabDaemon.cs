@@ -208,8 +208,8 @@ public sealed class LabDaemon : IAsyncDisposable
 
     /// <summary>
     /// The matrix the policies of the last published generation call for between the pods the lab built,
-    /// one per probe, each evaluated as the <see cref="Probe"/> <c>npa matrix</c> takes. A named probe to a destination that declares no
-    /// such port is null, as the lab reports it: it cannot be probed.
+    /// one per probe, each evaluated as the <see cref="Probe"/> <c>npa matrix</c> takes. A named probe to a
+    /// destination that declares no such port is null, as the lab reports it: it cannot be probed.
     /// </summary>
     public ConnectivityReport Expect(IReadOnlyList<LabProbe> probes)
     {
