@@ -46,6 +46,10 @@ public sealed class LabDaemon : IAsyncDisposable
 
     private readonly LabNodePods _pods;
 
+    /// <summary>Held while an event is placed (pod built, watching resolver told), so a snapshot sees both or neither.</summary>
+    private readonly SemaphoreSlim _placing = new(1, 1);
+    private IReadOnlyList<LabPod> _publishedPods = [];
+
     /// <summary>
     /// The agent's resolver fed the same events as the agent (lock on it): what the node's enforcer is to
     /// hold, and the cluster for the expected matrix. It only watches; the agent's own instance enforces.
@@ -81,7 +85,7 @@ public sealed class LabDaemon : IAsyncDisposable
         LabId = options.LabId ?? LabNames.NewLabId();
         _topology = new LabTopology(options.Prefix, LabId);
         _expected = new ClusterEventResolver(_topology.NodeNetns);
-        _pods = new LabNodePods(_topology, options.Strict ? EnforcingMode.Strict : EnforcingMode.Standard, _logger, WriteState);
+        _pods = new LabNodePods(_topology, options.Strict ? EnforcingMode.Strict : EnforcingMode.Standard, _logger);
         Store = new LabStateStore(options.StateDirectory);
         ManifestDirectory = Path.GetFullPath(options.ManifestDirectory);
         FlowLogDirectory = options.FlowLogDirectory ?? Path.Combine(options.StateDirectory, "flows");
@@ -107,7 +111,8 @@ public sealed class LabDaemon : IAsyncDisposable
         $"eBPF (the agent's NodePodEnforcer; pins {BpfRoot}; flow logs {Path.Combine(FlowLogDirectory, FlowLogFile)}" +
         (_options.CloudWatch?.Target(NodeNetns) is { } cw ? $" and CloudWatch Logs {cw.LogGroup} / {cw.LogStream} at {cw.Endpoint})" : ")");
 
-    public IReadOnlyList<LabPod> Pods => _pods.Pods;
+    /// <summary>The pods built, as of the last published generation (what <c>lab probe</c> and <see cref="Expect"/> see).</summary>
+    public IReadOnlyList<LabPod> Pods => Volatile.Read(ref _publishedPods);
 
     /// <summary>Every pod of the cluster (built or not) as of the last published generation.</summary>
     public IReadOnlyList<PodInfo> ClusterPods => [.. Volatile.Read(ref _published).Pods.Values.OrderBy(p => p.Ref)];
@@ -273,6 +278,19 @@ public sealed class LabDaemon : IAsyncDisposable
     /// <summary>On the way from the source to the pipeline: builds or removes the pod, then lets the watching resolver see the event.</summary>
     private async ValueTask<ClusterEvent> PlaceAsync(ClusterEvent e, CancellationToken ct)
     {
+        await _placing.WaitAsync(ct);
+        try
+        {
+            return await PlaceLockedAsync(e);
+        }
+        finally
+        {
+            _placing.Release();
+        }
+    }
+
+    private async Task<ClusterEvent> PlaceLockedAsync(ClusterEvent e)
+    {
         ClusterEvent placed = e;
         switch (e)
         {
@@ -373,7 +391,7 @@ public sealed class LabDaemon : IAsyncDisposable
             hash = LabContentHash.Compute(ManifestDirectory);
         }
 
-        (IReadOnlyList<ObjectRef> pending, ResolvedCluster cluster) = await WaitForEnforcerAsync(ct);
+        (IReadOnlyList<ObjectRef> pending, ResolvedCluster cluster, IReadOnlyList<LabPod> pods) = await WaitForEnforcerAsync(ct);
         List<string> published = [.. diagnostics];
         published.AddRange(_pods.Unstarted);
         published.AddRange(pending.Select(p => $"Pod {p}: not programmed within {ProgrammingTimeout.TotalSeconds:0} s (see the log)"));
@@ -384,6 +402,7 @@ public sealed class LabDaemon : IAsyncDisposable
 
         Generation++;
         Volatile.Write(ref _published, cluster);
+        Volatile.Write(ref _publishedPods, pods);
         Volatile.Write(ref _programmedHash, hash);
         WriteState();
         Store.WriteProgrammed(new LabProgrammedRecord(Generation, hash, DateTimeOffset.UtcNow, published));
@@ -395,32 +414,42 @@ public sealed class LabDaemon : IAsyncDisposable
     /// Waits at most <see cref="ProgrammingTimeout"/> for the enforcer to hold what the watching resolver
     /// wants; returns the pods that still differ and the cluster the comparison was made for.
     /// </summary>
-    private async Task<(IReadOnlyList<ObjectRef> Pending, ResolvedCluster Cluster)> WaitForEnforcerAsync(CancellationToken ct)
+    private async Task<(IReadOnlyList<ObjectRef> Pending, ResolvedCluster Cluster, IReadOnlyList<LabPod> Pods)> WaitForEnforcerAsync(CancellationToken ct)
     {
         long started = Stopwatch.GetTimestamp();
         while (true)
         {
-            (IReadOnlyList<ObjectRef> pending, ResolvedCluster cluster) = Compare();
+            (IReadOnlyList<ObjectRef> pending, ResolvedCluster cluster, IReadOnlyList<LabPod> pods) = await CompareAsync(ct);
             // Also until the flow-log stage has taken the enforce stage's last signal, so lines name the pods.
             bool lookupsTaken = _channels!.Programmed.Reader.Count == 0;
             if ((pending.Count == 0 && lookupsTaken) || Stopwatch.GetElapsedTime(started) > ProgrammingTimeout)
             {
-                return (pending, cluster);
+                return (pending, cluster, pods);
             }
 
             await Task.Delay(20, ct);
         }
     }
 
-    private (IReadOnlyList<ObjectRef> Pending, ResolvedCluster Cluster) Compare()
+    private async Task<(IReadOnlyList<ObjectRef> Pending, ResolvedCluster Cluster, IReadOnlyList<LabPod> Pods)> CompareAsync(CancellationToken ct)
     {
         Dictionary<ObjectRef, PodPolicy> desired;
         ResolvedCluster cluster;
-        lock (_expected)
+        IReadOnlyList<LabPod> pods;
+        await _placing.WaitAsync(ct);
+        try
         {
-            desired = new Dictionary<ObjectRef, PodPolicy>(_expected.Desired);
-            ResolvedCluster live = _expected.State.Result;
-            cluster = new ResolvedCluster(live.Pods.ToDictionary(), live.PodPolicies.ToDictionary());
+            pods = _pods.Pods;
+            lock (_expected)
+            {
+                desired = new Dictionary<ObjectRef, PodPolicy>(_expected.Desired);
+                ResolvedCluster live = _expected.State.Result;
+                cluster = new ResolvedCluster(live.Pods.ToDictionary(), live.PodPolicies.ToDictionary());
+            }
+        }
+        finally
+        {
+            _placing.Release();
         }
 
         Dictionary<ObjectRef, PodPolicy?> programmed = _node!.Pods().GroupBy(p => p.Pod.Ref).ToDictionary(g => g.Key, g => g.Last().Policy);
@@ -430,7 +459,7 @@ public sealed class LabDaemon : IAsyncDisposable
                 .Concat(programmed.Where(p => p.Value is not null && !desired.ContainsKey(p.Key)).Select(p => p.Key))
                 .Order(),
         ];
-        return (pending, cluster);
+        return (pending, cluster, pods);
     }
 
     private List<ResourceKind> Listed()
@@ -485,6 +514,7 @@ public sealed class LabDaemon : IAsyncDisposable
             _agent?.Dispose();
             _client?.Dispose();
             await _pods.DisposeAsync();
+            _placing.Dispose();
             IReadOnlyList<string> removed = LabTeardown.RemoveKernelState(_options.Prefix, LabId, BpfRoot);
             Store.Delete();
             LabLog.TornDown(_logger, LabId, string.Join(", ", removed));

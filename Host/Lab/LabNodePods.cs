@@ -15,12 +15,11 @@ namespace Npa.Host.Lab;
 /// enforcer is detached (<see cref="IPodEnforcer.RemovePod"/>) and the namespace deleted. Called only
 /// from the source's pump; <see cref="Pods"/> and <see cref="Unstarted"/> may be read from any thread.
 /// </summary>
-internal sealed class LabNodePods(LabTopology topology, EnforcingMode mode, ILogger logger, Action changed) : IAsyncDisposable
+internal sealed class LabNodePods(LabTopology topology, EnforcingMode mode, ILogger logger) : IAsyncDisposable
 {
     private readonly LabTopology _topology = topology;
     private readonly EnforcingMode _mode = mode;
     private readonly ILogger _logger = logger;
-    private readonly Action _changed = changed;
 
     /// <summary>Pods built and the reasons others were not (lock on _pods).</summary>
     private readonly Dictionary<ObjectRef, LabPod> _pods = [];
@@ -134,7 +133,6 @@ internal sealed class LabNodePods(LabTopology topology, EnforcingMode mode, ILog
         }
 
         await RelistenAsync();
-        _changed();
     }
 
     /// <summary>Removes the pod's namespace (with its veth and routes) and listeners, detaching the enforcer first, as a CNI DEL does.</summary>
@@ -178,7 +176,6 @@ internal sealed class LabNodePods(LabTopology topology, EnforcingMode mode, ILog
         LabTopology.RemovePod(have.Netns);
         LabLog.PodRemoved(_logger, pod.ToString());
         await RelistenAsync();
-        _changed();
     }
 
     private List<LabPort> ListenedPorts() => [.. _declared.Values.SelectMany(p => p).Distinct().Order()];
