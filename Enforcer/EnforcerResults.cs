@@ -12,7 +12,11 @@ public sealed record PodStatus(
     AttachKind Attach,
     PodDirectionMode IngressMode,
     PodDirectionMode EgressMode,
-    LpmPodState Programmed);
+    LpmPodState Programmed)
+{
+    /// <summary>The policy this process last applied to the pod; null for a pod adopted from pins and not applied since.</summary>
+    public PodPolicy? Policy { get; init; }
+}
 
 /// <summary>What one <see cref="NodeEnforcer.Apply"/> wrote.</summary>
 public sealed record ApplyResult(int PeerChanges, int PortChanges, bool ModesChanged, int ConntrackDeleted)

@@ -865,7 +865,7 @@ public sealed class NodeEnforcer : IDisposable
         value.LastSeenNs);
 
     private static PodStatus Status(PodEntry e) =>
-        new(e.Key, e.PodId, e.IfIndex, e.Attach, e.IngressMode, e.EgressMode, e.Programmed);
+        new(e.Key, e.PodId, e.IfIndex, e.Attach, e.IngressMode, e.EgressMode, e.Programmed) { Policy = e.Policy };
 
     private BpfFd Dup(string name)
     {

@@ -9,9 +9,10 @@ namespace Npa.Host.Channels;
 /// Every channel of the node pipeline, created here and nowhere else:
 /// <code>
 /// informers ─▶ Source ─▶ IngestStage (journal) ─▶ Accepted ─▶ ResolveStage ─▶ Desired ─▶ DiffStage ─▶ Enforce ─▶ EnforceStage   (agent)
+///                                                                               EnforceStage ─▶ Programmed ─▶ FlowLogStage     (agent)
 /// informers ─▶ Source ─▶ ControllerStage ─▶ Publish (PolicyEndpointQueue) ─▶ PolicyEndpointPublisher                           (controller)
 /// </code>
-/// All are bounded with <see cref="BoundedChannelFullMode.Wait"/>: a pipeline event is never dropped;
+/// All pipeline channels are bounded with <see cref="BoundedChannelFullMode.Wait"/>: a pipeline event is never dropped;
 /// a slow stage slows the one before it, and in the end the informers' reads from the API server.
 /// Capacities absorb a full relist of a large node (thousands of objects) without stalling the
 /// watch, while bounding memory.
@@ -45,6 +46,14 @@ public sealed class PipelineChannels
 
     public Channel<DesiredChanges> Desired { get; } = Channel.CreateBounded<DesiredChanges>(
         new BoundedChannelOptions(DesiredCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
+
+    /// <summary>
+    /// A signal, not data: the enforce stage has programmed a change, so the flow-log stage re-reads which
+    /// pod has which address and which policies isolate it before the pod's first flows arrive. One slot,
+    /// <see cref="BoundedChannelFullMode.DropWrite"/>: a pending signal stands for any number of changes.
+    /// </summary>
+    public Channel<bool> Programmed { get; } = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true, SingleWriter = true });
 
     public Channel<PodPolicyChange> Enforce { get; } = Channel.CreateBounded<PodPolicyChange>(
         new BoundedChannelOptions(EnforceCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });

@@ -31,55 +31,7 @@ public static class AgentHost
         overrides ??= new AgentHostOverrides();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         DaemonLogging.Configure(builder.Logging, options.LogLevel, options.LogFormat);
-        builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost);
-
-        builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
-        builder.Services.AddOptions<AgentOptions>().Configure(o => Copy(options, o)).ValidateOnStart();
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value);
-
-        TimeProvider time = overrides.Time ?? TimeProvider.System;
-        builder.Services.AddSingleton(time);
-        builder.Services.AddSingleton<PipelineChannels>();
-        builder.Services.AddSingleton<PipelineReadiness>();
-        builder.Services.AddSingleton<NpaMetrics>();
-        // Rules from PolicyEndpoints (own pods + the PolicyEndpoints naming them) or from NetworkPolicies resolved here.
-        bool fromEndpoints = options.PolicySource == PolicySource.PolicyEndpoints;
-        builder.Services.AddSingleton<INodePodDirectory>(_ => fromEndpoints
-            ? new PolicyEndpointDesiredResolver(options.NodeName)
-            : new ClusterEventResolver(options.NodeName));
-        builder.Services.AddSingleton<IDesiredPolicyResolver>(sp => (IDesiredPolicyResolver)sp.GetRequiredService<INodePodDirectory>());
-        builder.Services.AddSingleton(sp => NodeEnforcer.Open(
-            new EnforcerOptions { BpffsRoot = options.BpffsRoot, ConntrackEntries = (uint)options.ConntrackCacheTableSize },
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Npa.Enforcer")));
-        builder.Services.AddSingleton<IPodEnforcer>(sp =>
-            overrides.Enforcer ??
-            (options.DryRun
-                ? new InMemoryPodEnforcer()
-                : new NodePodEnforcer(sp.GetRequiredService<NodeEnforcer>(), options.EnforcingMode, sp.GetRequiredService<INodePodDirectory>().UidOf)));
-        builder.Services.AddSingleton(sp => OpenJournal(options, time, sp.GetRequiredService<ILoggerFactory>()));
-        builder.Services.AddSingleton<IClusterEventSource>(sp => overrides.Source ??
-            new KubernetesEventSource(options.Kubeconfig, fromEndpoints ? SourceScope.Agent(options.NodeName) : SourceScope.Standalone,
-                sp.GetRequiredService<ILoggerFactory>()));
-        if (options.EnableNetworkPolicy)
-        {
-            builder.Services.AddHostedService<IngestStage>();
-            builder.Services.AddHostedService<ResolveStage>();
-            builder.Services.AddHostedService<DiffStage>();
-            builder.Services.AddHostedService<EnforceStage>();
-            builder.Services.AddHostedService<SourceStage>();
-            builder.Services.AddHostedService<MetricsPoller>();
-            builder.Services.AddHostedService<StalePodSweepStage>();
-            if (!options.DryRun && overrides.Enforcer is null)
-            {
-                builder.Services.AddHostedService<EnforcerMaintenanceStage>();
-            }
-
-            if (options.EnablePolicyEventLogs && !options.DryRun && overrides.Enforcer is null)
-            {
-                builder.Services.AddHostedService<FlowLogStage>();
-            }
-        }
-
+        AddPipeline(builder.Services, options, overrides);
         builder.Services.AddGrpc();
         BindAddress metrics = BindAddress.Parse(options.MetricsBindAddr);
         BindAddress health = BindAddress.Parse(options.HealthProbeBindAddr);
@@ -106,6 +58,68 @@ public static class AgentHost
         app.MapMetrics("/metrics", app.Services.GetRequiredService<NpaMetrics>().Registry);
         app.MapHealth(readiness);
         return app;
+    }
+
+    /// <summary>
+    /// The node pipeline without its HTTP side: options, channels, resolver, enforcer, journal, event
+    /// source and the stages (source → ingest/journal → resolve → diff → enforce, flow logs,
+    /// maintenance). <c>npa agent</c> adds the CNI socket, metrics and health to it; the lab runs it
+    /// as is for its node namespace.
+    /// </summary>
+    public static void AddPipeline(IServiceCollection services, AgentOptions options, AgentHostOverrides overrides)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(overrides);
+        services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost);
+
+        services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
+        services.AddOptions<AgentOptions>().Configure(o => Copy(options, o)).ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value);
+
+        TimeProvider time = overrides.Time ?? TimeProvider.System;
+        services.AddSingleton(overrides);
+        services.AddSingleton(time);
+        services.AddSingleton<PipelineChannels>();
+        services.AddSingleton<PipelineReadiness>();
+        services.AddSingleton<NpaMetrics>();
+        // Rules from PolicyEndpoints (own pods + the PolicyEndpoints naming them) or from NetworkPolicies resolved here.
+        bool fromEndpoints = options.PolicySource == PolicySource.PolicyEndpoints;
+        services.AddSingleton<INodePodDirectory>(_ => fromEndpoints
+            ? new PolicyEndpointDesiredResolver(options.NodeName)
+            : new ClusterEventResolver(options.NodeName));
+        services.AddSingleton<IDesiredPolicyResolver>(sp => (IDesiredPolicyResolver)sp.GetRequiredService<INodePodDirectory>());
+        services.AddSingleton(sp => NodeEnforcer.Open(
+            new EnforcerOptions { BpffsRoot = options.BpffsRoot, ConntrackEntries = (uint)options.ConntrackCacheTableSize },
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Npa.Enforcer")));
+        services.AddSingleton<IPodEnforcer>(sp =>
+            overrides.Enforcer ??
+            (options.DryRun
+                ? new InMemoryPodEnforcer()
+                : new NodePodEnforcer(sp.GetRequiredService<NodeEnforcer>(), options.EnforcingMode, sp.GetRequiredService<INodePodDirectory>().UidOf, overrides.HostVethNetns)));
+        services.AddSingleton(sp => OpenJournal(options, time, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<IClusterEventSource>(sp => overrides.Source ??
+            new KubernetesEventSource(options.Kubeconfig, fromEndpoints ? SourceScope.Agent(options.NodeName) : SourceScope.Standalone,
+                sp.GetRequiredService<ILoggerFactory>()));
+        if (options.EnableNetworkPolicy)
+        {
+            services.AddHostedService<IngestStage>();
+            services.AddHostedService<ResolveStage>();
+            services.AddHostedService<DiffStage>();
+            services.AddHostedService<EnforceStage>();
+            services.AddHostedService<SourceStage>();
+            services.AddHostedService<MetricsPoller>();
+            services.AddHostedService<StalePodSweepStage>();
+            if (!options.DryRun && overrides.Enforcer is null)
+            {
+                services.AddHostedService<EnforcerMaintenanceStage>();
+            }
+
+            if (options.EnablePolicyEventLogs && !options.DryRun && overrides.Enforcer is null)
+            {
+                services.AddHostedService<FlowLogStage>();
+            }
+        }
     }
 
     /// <summary>The addresses Kestrel bound, after start: the metrics and health ports and the socket.</summary>

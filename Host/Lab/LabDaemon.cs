@@ -1,53 +1,95 @@
-using System.Net;
+using System.Diagnostics;
+using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npa.Enforcer;
+using Npa.Host.Channels;
+using Npa.Host.Daemons;
 using Npa.Host.Lab.Kernel;
-using Npa.Host.Lab.Pipeline;
-using Npa.Host.Lab.Traffic;
+using Npa.Host.Lab.Output;
+using Npa.Host.Options;
+using Npa.Host.Stages;
+using Npa.Ingest.Kubernetes;
+using Npa.Resolver.Events;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
+using Npa.Resolver.Resolution;
+using Npa.Resolver.Verdicts;
+using EnforcingMode = Npa.Enforcer.EnforcingMode;
 
 namespace Npa.Host.Lab;
 
 /// <summary>
-/// A running lab: the node namespace, one namespace per Pod manifest with its listeners, and the
-/// pipeline manifest folder -> resolve -> diff -> enforce, re-run whenever the folder changes
-/// (file-system notifications plus a periodic rescan). After each run it publishes the folder's
-/// content hash and a generation in the state dir, so <c>lab probe</c> can wait for it.
-/// Disposing tears everything down.
+/// A running lab: the node namespace, one namespace per pod with its listeners, and for the node the
+/// agent's own pipeline (<see cref="AgentHost.AddPipeline"/>: source → ingest/journal → resolve → diff
+/// → enforce, and flow logs) with <see cref="NodePodEnforcer"/> on the node namespace's host veths,
+/// pinned under the lab's bpffs root. The agent's event source is the manifest folder
+/// (<see cref="ManifestFolderSource"/>) or the API server of a kubeconfig, seen through
+/// <see cref="LabNodeSource"/>, which builds each pod's namespace and veth before the pod's event
+/// reaches the pipeline, as the CNI plugin does on a node. Once the enforcer holds what the events
+/// say, the lab publishes the content hash and a generation in the state dir, so <c>lab probe</c> can
+/// wait for it. Disposing tears everything down.
 /// </summary>
 public sealed class LabDaemon : IAsyncDisposable
 {
+    private const string FlowLogFile = "network-policy-agent.log";
+    private const string ObservedFile = "observed.json";
+    private static readonly TimeSpan ProgrammingTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan FolderReadyTimeout = TimeSpan.FromSeconds(60);
+
     private readonly LabOptions _options;
-    private readonly ILabClusterSource _source;
-    private readonly ILabPolicyResolver _resolver;
+    private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly LabTopology _topology;
-    private readonly Dictionary<ObjectRef, LabPod> _pods = [];
-    private readonly Dictionary<ObjectRef, PodListeners> _listeners = [];
-    private readonly Dictionary<ObjectRef, PodPolicy> _applied = [];
-    private readonly Channel<bool> _changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly SemaphoreSlim _reconcileLock = new(1, 1);
+
+    private readonly LabNodePods _pods;
+
+    /// <summary>Held while an event is placed (pod built, watching resolver told), so a snapshot sees both or neither.</summary>
+    private readonly SemaphoreSlim _placing = new(1, 1);
+    private IReadOnlyList<LabPod> _publishedPods = [];
+
+    /// <summary>
+    /// The agent's resolver fed the same events as the agent (lock on it): what the node's enforcer is to
+    /// hold, and the cluster for the expected matrix. It only watches; the agent's own instance enforces.
+    /// </summary>
+    private readonly ClusterEventResolver _expected;
+
+    /// <summary>The watching resolver's cluster as of the last published generation (what <see cref="Expect"/> judges by).</summary>
+    private ResolvedCluster _published = new(new Dictionary<ObjectRef, PodInfo>(), new Dictionary<ObjectRef, PodPolicy>());
+    private readonly HashSet<ResourceKind> _listed = [];
+    private readonly Channel<bool> _publish = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly TaskCompletionSource _firstPublished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
-    private IPodEnforcer? _enforcer;
-    private FileSystemWatcher? _watcher;
-    private Task? _loop;
+    private IClusterEventSource? _source;
+    private ManifestFolderSource? _folder;
+    private k8s.Kubernetes? _client;
+    private string _server = "";
+    private IHost? _agent;
+    private NodeEnforcer? _node;
+    private PipelineChannels? _channels;
+    private Task? _publisher;
+    private long _handedOn;
+    private long _observedVersion = -1;
     private string _programmedHash = "";
     private bool _disposed;
 
-    public LabDaemon(LabOptions options, ILabClusterSource source, ILabPolicyResolver resolver, PodEnforcerFactory enforcerFactory, ILogger logger)
+    public LabDaemon(LabOptions options, ILoggerFactory loggers)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggers);
         _options = options;
-        _source = source;
-        _resolver = resolver;
-        _logger = logger;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger("Npa.Host.Lab");
         LabId = options.LabId ?? LabNames.NewLabId();
         _topology = new LabTopology(options.Prefix, LabId);
+        _expected = new ClusterEventResolver(_topology.NodeNetns);
+        _pods = new LabNodePods(_topology, options.Strict ? EnforcingMode.Strict : EnforcingMode.Standard, _logger);
         Store = new LabStateStore(options.StateDirectory);
         ManifestDirectory = Path.GetFullPath(options.ManifestDirectory);
         FlowLogDirectory = options.FlowLogDirectory ?? Path.Combine(options.StateDirectory, "flows");
         BpfRoot = LabNames.BpfRoot(options.Prefix, LabId);
-        EnforcerFactory = enforcerFactory;
     }
 
     public string LabId { get; }
@@ -62,30 +104,20 @@ public sealed class LabDaemon : IAsyncDisposable
 
     public LabStateStore Store { get; }
 
-    /// <summary>The enforcer <see cref="StartAsync"/> created.</summary>
-    public IPodEnforcer Enforcer => _enforcer ?? throw new InvalidOperationException("the lab's enforcer is created by StartAsync");
-
-    public ILabPolicyResolver Resolver => _resolver;
-
     public long Generation { get; private set; }
 
-    /// <summary>The cluster as last read from the folder.</summary>
-    public LabCluster Cluster { get; private set; } = new([], [], [], []);
+    /// <summary>What enforces, for status output: always the agent's eBPF enforcer, and where its flow logs go.</summary>
+    public string EnforcerDescription =>
+        $"eBPF (the agent's NodePodEnforcer; pins {BpfRoot}; flow logs {Path.Combine(FlowLogDirectory, FlowLogFile)}" +
+        (_options.CloudWatch?.Target(NodeNetns) is { } cw ? $" and CloudWatch Logs {cw.LogGroup} / {cw.LogStream} at {cw.Endpoint})" : ")");
 
-    public IReadOnlyList<LabPod> Pods
-    {
-        get
-        {
-            lock (_pods)
-            {
-                return [.. _pods.Values.OrderBy(p => p.Pod)];
-            }
-        }
-    }
+    /// <summary>The pods built, as of the last published generation (what <c>lab probe</c> and <see cref="Expect"/> see).</summary>
+    public IReadOnlyList<LabPod> Pods => Volatile.Read(ref _publishedPods);
 
-    private PodEnforcerFactory EnforcerFactory { get; }
+    /// <summary>Every pod of the cluster (built or not) as of the last published generation.</summary>
+    public IReadOnlyList<PodInfo> ClusterPods => [.. Volatile.Read(ref _published).Pods.Values.OrderBy(p => p.Ref)];
 
-    /// <summary>Builds the node, programs the folder once, then follows changes in the background.</summary>
+    /// <summary>Builds the node, starts the agent on it and returns once the source's first lists are enforced.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
         if (Store.ReadState() is { } existing && existing.Pid != Environment.ProcessId && Signals.IsAlive(existing.Pid) && Signals.IsLabDaemon(existing.Pid))
@@ -93,55 +125,79 @@ public sealed class LabDaemon : IAsyncDisposable
             throw new LabException($"a lab ({existing.LabId}, pid {existing.Pid}) already runs with state dir {Store.Directory}; run 'npa lab down' first");
         }
 
-        if (_source is ILabStartedClusterSource started)
+        if (_options.Kubeconfig is { } kubeconfig)
         {
-            await started.StartAsync(ManifestDirectory, ct);
-        }
+            (_client, _server) = LabKubeconfig.Open(kubeconfig);
+            if (Directory.Exists(ManifestDirectory))
+            {
+                Directory.Delete(ManifestDirectory, recursive: true);
+            }
 
-        if (!Directory.Exists(ManifestDirectory))
+            Directory.CreateDirectory(ManifestDirectory);
+            _source = new KubernetesEventSource(null, SourceScope.Standalone, _loggers, _client);
+        }
+        else if (!Directory.Exists(ManifestDirectory))
         {
             throw new LabException($"manifest folder {ManifestDirectory} does not exist");
         }
+        else
+        {
+            _folder = new ManifestFolderSource(ManifestDirectory, _options.RescanInterval);
+            _folder.Read += _ => _publish.Writer.TryWrite(true);
+            _source = _folder;
+        }
 
         Store.DeleteRecords();
-        WriteState();
         _topology.CreateNode();
         Directory.CreateDirectory(FlowLogDirectory);
+        string journal = Path.Combine(Path.GetFullPath(Store.Directory), "journal");
+        if (Directory.Exists(journal))
+        {
+            Directory.Delete(journal, recursive: true); // a lab starts from its source, not from a previous run
+        }
+
+        _agent = BuildAgent(journal);
         try
         {
-            _enforcer = EnforcerFactory(new LabEnforcerContext(NodeNetns, BpfRoot, _options.Strict, FlowLogDirectory) { CloudWatch = _options.CloudWatch });
+            _node = _agent.Services.GetRequiredService<NodeEnforcer>();
+            _channels = _agent.Services.GetRequiredService<PipelineChannels>();
+            _pods.Enforcer = _agent.Services.GetRequiredService<IPodEnforcer>();
         }
         catch (Exception e) when (e is not LabException)
         {
-            LabTeardown.RemoveKernelState(_options.Prefix, LabId, BpfRoot);
             throw new LabException($"the eBPF enforcer could not start: {e.Message} (bpffs must be mounted at /sys/fs/bpf and npa run as root; scripts/setup.sh does both)", e);
         }
 
-        LabLog.NodeReady(_logger, LabId, NodeNetns, Enforcer.Description);
         WriteState();
-        await ReconcileAsync(ct);
-        _watcher = new FileSystemWatcher(ManifestDirectory)
+        LabLog.NodeReady(_logger, LabId, NodeNetns, EnforcerDescription);
+        _publisher = Task.Run(() => PublishAsync(_stop.Token), CancellationToken.None);
+        await _agent.StartAsync(ct);
+        TimeSpan ready = _client is null ? FolderReadyTimeout : _options.ApiReadyTimeout;
+        try
         {
-            IncludeSubdirectories = true,
-            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
-        };
-        _watcher.Created += (_, _) => _changes.Writer.TryWrite(true);
-        _watcher.Changed += (_, _) => _changes.Writer.TryWrite(true);
-        _watcher.Deleted += (_, _) => _changes.Writer.TryWrite(true);
-        _watcher.Renamed += (_, _) => _changes.Writer.TryWrite(true);
-        _watcher.EnableRaisingEvents = true;
-        _loop = Task.Run(() => FollowAsync(_stop.Token), CancellationToken.None);
+            await _firstPublished.Task.WaitAsync(ready, ct);
+        }
+        catch (TimeoutException) when (_client is not null)
+        {
+            throw new LabException(
+                $"the API server {_server} (kubeconfig {_options.Kubeconfig}) did not answer the lists of Namespaces, Pods, NetworkPolicies and Services within {ready.TotalSeconds:0} s; " +
+                $"is it reachable, and may these credentials list them? (listed so far: {string.Join(", ", Listed())})");
+        }
+        catch (TimeoutException)
+        {
+            throw new LabException($"the lab did not program {ManifestDirectory} within {ready.TotalSeconds:0} s");
+        }
     }
 
-    /// <summary>Asks for a rescan now (the periodic rescan would find the change anyway).</summary>
-    public void Poke() => _changes.Writer.TryWrite(true);
+    /// <summary>Asks the folder source for a read now (its rescan would find the change anyway).</summary>
+    public void Poke() => _folder?.Poke();
 
     /// <summary>Waits until the folder as it is now has been programmed.</summary>
     public async Task WaitProgrammedAsync(TimeSpan timeout, CancellationToken ct)
     {
         using CancellationTokenSource deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
-        while (LabContentHash.Compute(ManifestDirectory) != _programmedHash)
+        while (LabContentHash.Compute(ManifestDirectory) != Volatile.Read(ref _programmedHash))
         {
             Poke();
             try
@@ -155,209 +211,277 @@ public sealed class LabDaemon : IAsyncDisposable
         }
     }
 
-    private async Task FollowAsync(CancellationToken ct)
+    /// <summary>
+    /// The matrix the policies of the last published generation call for between the pods the lab built,
+    /// one per probe, each evaluated as the <see cref="Probe"/> <c>npa matrix</c> takes. A named probe to a
+    /// destination that declares no such port is null, as the lab reports it: it cannot be probed.
+    /// </summary>
+    public ConnectivityReport Expect(IReadOnlyList<LabProbe> probes)
     {
-        while (!ct.IsCancellationRequested)
+        ArgumentNullException.ThrowIfNull(probes);
+        ResolvedCluster resolved = Volatile.Read(ref _published);
+        List<ObjectRef> pods = [.. Pods.Select(p => p.Pod).Where(resolved.Pods.ContainsKey)];
+        List<ConnectivityProbe> result = [];
+        foreach (LabProbe labProbe in probes)
         {
-            using CancellationTokenSource tick = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            tick.CancelAfter(_options.RescanInterval);
-            try
+            Probe probe = labProbe.ToResolverProbe();
+            result.Add(ConnectivityReport.Build(labProbe, pods, (from, to) =>
             {
-                await _changes.Reader.ReadAsync(tick.Token);
-                await Task.Delay(100, ct); // let a burst of writes settle
-                _changes.Reader.TryRead(out _);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                // periodic rescan
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            try
-            {
-                if (LabContentHash.Compute(ManifestDirectory) != _programmedHash)
+                if (from == to)
                 {
-                    await ReconcileAsync(ct);
+                    return true;
                 }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LabLog.ReconcileFailed(_logger, e);
-                Store.WriteProgrammed(new LabProgrammedRecord(Generation, _programmedHash, DateTimeOffset.UtcNow, [$"reconcile failed: {e.Message}"]));
-            }
+
+                if (probe.PortName is { } name && NamedPortResolver.Resolve(resolved.Pods[to], name, probe.Protocol).Count == 0)
+                {
+                    return null;
+                }
+
+                return VerdictEvaluator.Evaluate(resolved, from, to, probe).Allowed;
+            }));
         }
+
+        return new ConnectivityReport(result, []);
     }
 
-    /// <summary>One pass: read the folder, converge pods and listeners, resolve, apply what changed, publish.</summary>
-    private async Task ReconcileAsync(CancellationToken ct)
+    private IHost BuildAgent(string journal)
     {
-        await _reconcileLock.WaitAsync(ct);
+        AgentOptions agent = new()
+        {
+            EnableNetworkPolicy = true,
+            EnablePolicyEventLogs = true,
+            EnableCloudWatchLogs = _options.CloudWatch is not null,
+            ClusterName = _options.CloudWatch?.ClusterName ?? "",
+            LogLevel = "debug", // the flow-log stage writes ACCEPT lines at debug, as the EKS agent does; the lab wants them
+            LogFile = Path.Combine(FlowLogDirectory, FlowLogFile),
+            NodeName = NodeNetns,
+            JournalDir = journal,
+            BpffsRoot = BpfRoot,
+            PolicySource = PolicySource.NetworkPolicies,
+            EnforcingModeText = _options.Strict ? "strict" : "standard",
+            ConntrackCacheTableSize = 65536,
+            Kubeconfig = _options.Kubeconfig,
+        };
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddSingleton(_loggers);
+        builder.Services.AddSingleton<IHostLifetime, LabAgentLifetime>();
+        AgentHost.AddPipeline(builder.Services, agent, new AgentHostOverrides
+        {
+            Source = new LabNodeSource(_source!, PlaceAsync, CaughtUp),
+            HostVethNetns = NetNamespace.PathOf(NodeNetns),
+            Environment = _options.CloudWatch?.Environment,
+            AwsCredentials = _options.CloudWatch?.Credentials,
+        });
+        return builder.Build();
+    }
+
+    /// <summary>On the way from the source to the pipeline: builds or removes the pod, then lets the watching resolver see the event.</summary>
+    private async ValueTask<ClusterEvent> PlaceAsync(ClusterEvent e, CancellationToken ct)
+    {
+        await _placing.WaitAsync(ct);
         try
         {
-            string hash = LabContentHash.Compute(ManifestDirectory);
-            LabCluster cluster = _source.Read(ManifestDirectory);
-            List<string> diagnostics = [.. cluster.Diagnostics.Select(d => d.ToString())];
-            Dictionary<ObjectRef, PodInfo> desired = [];
-            HashSet<IPAddress> taken = [];
-            foreach (PodInfo p in cluster.Pods.OrderBy(p => p.Ref))
-            {
-                if (p.HostNetwork)
-                {
-                    diagnostics.Add($"Pod {p.Ref}: hostNetwork pods are not started in the lab");
-                }
-                else if (p.Ips.Count == 0)
-                {
-                    diagnostics.Add($"Pod {p.Ref}: no status.podIP/podIPs, so the lab cannot start it");
-                }
-                else if (p.Ips.FirstOrDefault(i => !taken.Add(i)) is { } dup)
-                {
-                    diagnostics.Add($"Pod {p.Ref}: address {dup} is already used by another pod; not started");
-                }
-                else
-                {
-                    desired[p.Ref] = p;
-                }
-            }
-
-            foreach (string d in diagnostics)
-            {
-                LabLog.ManifestDiagnostic(_logger, d);
-            }
-
-            // Every pod listens on every port any pod declares, so each cell of every probe is a real test.
-            List<LabPort> ports = [.. desired.Values.SelectMany(p => p.Ports).Select(p => new LabPort(p.Protocol, p.Port)).Distinct().Order()];
-            foreach (ObjectRef gone in _pods.Keys.Where(k => !desired.ContainsKey(k)).ToList())
-            {
-                await RemovePodAsync(gone);
-            }
-
-            foreach (PodInfo p in desired.Values)
-            {
-                if (_pods.TryGetValue(p.Ref, out LabPod? have) && !have.Ips.SequenceEqual(p.Ips))
-                {
-                    await RemovePodAsync(p.Ref);
-                    have = null;
-                }
-
-                IReadOnlyList<LabNamedPort> named = NamedPortsOf(p);
-                if (have is null)
-                {
-                    LabPod created = _topology.AddPod(p.Ref, p.Ips, ports) with { NamedPorts = named };
-                    lock (_pods)
-                    {
-                        _pods[p.Ref] = created;
-                    }
-
-                    Enforcer.EnsurePod(created);
-                    _listeners[p.Ref] = PodListeners.Start(created);
-                    LabLog.PodUp(_logger, p.Ref.ToString(), created.Netns, created.HostVeth, string.Join(",", p.Ips), string.Join(",", ports));
-                    WriteState();
-                }
-                else if (!have.Ports.SequenceEqual(ports))
-                {
-                    await _listeners[p.Ref].DisposeAsync();
-                    LabPod updated = have with { Ports = ports, NamedPorts = named };
-                    lock (_pods)
-                    {
-                        _pods[p.Ref] = updated;
-                    }
-
-                    _listeners[p.Ref] = PodListeners.Start(updated);
-                }
-                else if (!have.NamedPorts.SequenceEqual(named))
-                {
-                    // Only the names changed: the listeners stay, named probes resolve anew.
-                    lock (_pods)
-                    {
-                        _pods[p.Ref] = have with { NamedPorts = named };
-                    }
-                }
-            }
-
-            int changed = 0;
-            Dictionary<ObjectRef, PodPolicy> resolved = _resolver.Resolve(cluster).ToDictionary(p => p.Pod);
-            foreach (LabPod pod in _pods.Values)
-            {
-                PodPolicy policy = resolved.TryGetValue(pod.Pod, out PodPolicy? r) ? r :
-                    new PodPolicy(pod.Pod, pod.Ips, DirectionPolicy.Open, DirectionPolicy.Open);
-                if (_applied.TryGetValue(pod.Pod, out PodPolicy? before) && before.Equals(policy))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    Enforcer.Apply(policy);
-                    _applied[pod.Pod] = policy;
-                    changed++;
-                }
-                catch (Exception e)
-                {
-                    LabLog.EnforceFailed(_logger, e, pod.Pod.ToString());
-                    diagnostics.Add($"Pod {pod.Pod}: enforcing failed: {e.Message}");
-                }
-            }
-
-            Cluster = cluster;
-            Generation++;
-            _programmedHash = hash;
-            WriteState();
-            Store.WriteProgrammed(new LabProgrammedRecord(Generation, hash, DateTimeOffset.UtcNow, diagnostics));
-            LabLog.Programmed(_logger, Generation, _pods.Count, cluster.Policies.Count, changed);
+            return await PlaceLockedAsync(e);
         }
         finally
         {
-            _reconcileLock.Release();
+            _placing.Release();
         }
     }
 
-    /// <summary>The container ports <paramref name="pod"/> declares under a name, for named probes.</summary>
-    private static IReadOnlyList<LabNamedPort> NamedPortsOf(PodInfo pod) =>
-        [.. pod.Ports.Where(c => !string.IsNullOrEmpty(c.Name)).Select(c => new LabNamedPort(c.Name!, new LabPort(c.Protocol, c.Port))).Distinct().Order()];
-
-    private async Task RemovePodAsync(ObjectRef pod)
+    private async Task<ClusterEvent> PlaceLockedAsync(ClusterEvent e)
     {
-        if (_listeners.Remove(pod, out PodListeners? l))
+        ClusterEvent placed = e;
+        switch (e)
         {
-            await l.DisposeAsync();
+            case PodUpserted upserted:
+                placed = upserted with { Pod = await _pods.PlaceAsync(upserted.Pod) };
+                break;
+            case PodDeleted deleted:
+                try
+                {
+                    await _pods.RemoveAsync(deleted.Pod);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LabLog.PodRemovalFailed(_logger, ex, deleted.Pod.ToString()); // the event still goes on: the agent forgets the pod
+                }
+
+                break;
+            case SourceSynced synced:
+                lock (_listed)
+                {
+                    _listed.Add(synced.SyncedKind);
+                }
+
+                break;
         }
 
+        lock (_expected)
+        {
+            _expected.Apply(placed);
+        }
+
+        return placed;
+    }
+
+    private void CaughtUp(long handedOn)
+    {
+        Volatile.Write(ref _handedOn, handedOn);
+        _publish.Writer.TryWrite(true);
+    }
+
+    /// <summary>
+    /// After the source's first lists, whenever everything it wrote has been handed on: waits until the
+    /// enforcer holds what the watching resolver says, then publishes the generation and content hash
+    /// (of the folder, or of the file recording how many events the API server sent).
+    /// </summary>
+    private async Task PublishAsync(CancellationToken ct)
+    {
         try
         {
-            Enforcer.RemovePod(pod);
+            await foreach (bool _ in _publish.Reader.ReadAllAsync(ct))
+            {
+                try
+                {
+                    await PublishOnceAsync(ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LabLog.PublishFailed(_logger, e);
+                }
+            }
         }
-        catch (Exception e)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            LabLog.EnforceFailed(_logger, e, pod.ToString());
+            // Torn down.
+        }
+    }
+
+    private async Task PublishOnceAsync(CancellationToken ct)
+    {
+        long handedOn = Volatile.Read(ref _handedOn);
+        if (!_source!.FirstListKinds.All(Listed().Contains))
+        {
+            return;
         }
 
-        _applied.Remove(pod);
-        LabPod? have;
-        lock (_pods)
+        string hash;
+        IReadOnlyList<string> diagnostics = [];
+        if (_folder is not null)
         {
-            _pods.Remove(pod, out have);
+            FolderRead read = _folder.LastRead;
+            if (handedOn < read.EventsWritten || read.ContentHash == _programmedHash)
+            {
+                return;
+            }
+
+            hash = read.ContentHash;
+            diagnostics = read.Diagnostics;
+        }
+        else
+        {
+            if (handedOn == _observedVersion)
+            {
+                return;
+            }
+
+            _observedVersion = handedOn;
+            WriteObserved(handedOn);
+            hash = LabContentHash.Compute(ManifestDirectory);
         }
 
-        if (have is not null)
+        (IReadOnlyList<ObjectRef> pending, ResolvedCluster cluster, IReadOnlyList<LabPod> pods) = await WaitForEnforcerAsync(ct);
+        List<string> published = [.. diagnostics];
+        published.AddRange(_pods.Unstarted);
+        published.AddRange(pending.Select(p => $"Pod {p}: not programmed within {ProgrammingTimeout.TotalSeconds:0} s (see the log)"));
+        foreach (string d in diagnostics)
         {
-            LabTopology.RemovePod(have.Netns);
+            LabLog.ManifestDiagnostic(_logger, d);
         }
 
-        LabLog.PodRemoved(_logger, pod.ToString());
+        Generation++;
+        Volatile.Write(ref _published, cluster);
+        Volatile.Write(ref _publishedPods, pods);
+        Volatile.Write(ref _programmedHash, hash);
         WriteState();
+        Store.WriteProgrammed(new LabProgrammedRecord(Generation, hash, DateTimeOffset.UtcNow, published));
+        LabLog.Programmed(_logger, Generation, Pods.Count, pending.Count);
+        _firstPublished.TrySetResult();
+    }
+
+    /// <summary>
+    /// Waits at most <see cref="ProgrammingTimeout"/> for the enforcer to hold what the watching resolver
+    /// wants; returns the pods that still differ and the cluster the comparison was made for.
+    /// </summary>
+    private async Task<(IReadOnlyList<ObjectRef> Pending, ResolvedCluster Cluster, IReadOnlyList<LabPod> Pods)> WaitForEnforcerAsync(CancellationToken ct)
+    {
+        long started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            (IReadOnlyList<ObjectRef> pending, ResolvedCluster cluster, IReadOnlyList<LabPod> pods) = await CompareAsync(ct);
+            // Also until the flow-log stage has taken the enforce stage's last signal, so lines name the pods.
+            bool lookupsTaken = _channels!.Programmed.Reader.Count == 0;
+            if ((pending.Count == 0 && lookupsTaken) || Stopwatch.GetElapsedTime(started) > ProgrammingTimeout)
+            {
+                return (pending, cluster, pods);
+            }
+
+            await Task.Delay(20, ct);
+        }
+    }
+
+    private async Task<(IReadOnlyList<ObjectRef> Pending, ResolvedCluster Cluster, IReadOnlyList<LabPod> Pods)> CompareAsync(CancellationToken ct)
+    {
+        Dictionary<ObjectRef, PodPolicy> desired;
+        ResolvedCluster cluster;
+        IReadOnlyList<LabPod> pods;
+        await _placing.WaitAsync(ct);
+        try
+        {
+            pods = _pods.Pods;
+            lock (_expected)
+            {
+                desired = new Dictionary<ObjectRef, PodPolicy>(_expected.Desired);
+                ResolvedCluster live = _expected.State.Result;
+                cluster = new ResolvedCluster(live.Pods.ToDictionary(), live.PodPolicies.ToDictionary());
+            }
+        }
+        finally
+        {
+            _placing.Release();
+        }
+
+        Dictionary<ObjectRef, PodPolicy?> programmed = _node!.Pods().GroupBy(p => p.Pod.Ref).ToDictionary(g => g.Key, g => g.Last().Policy);
+        List<ObjectRef> pending =
+        [
+            .. desired.Where(d => !programmed.TryGetValue(d.Key, out PodPolicy? p) || !d.Value.Equals(p)).Select(d => d.Key)
+                .Concat(programmed.Where(p => p.Value is not null && !desired.ContainsKey(p.Key)).Select(p => p.Key))
+                .Order(),
+        ];
+        return (pending, cluster, pods);
+    }
+
+    private List<ResourceKind> Listed()
+    {
+        lock (_listed)
+        {
+            return [.. _listed.Order()];
+        }
+    }
+
+    /// <summary>Records how many events of the API server the lab has handed on (written whole, then renamed).</summary>
+    private void WriteObserved(long version)
+    {
+        string path = Path.Combine(ManifestDirectory, ObservedFile);
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(new { server = _server, version }));
+        File.Move(path + ".tmp", path, overwrite: true);
     }
 
     private void WriteState() =>
         Store.WriteState(new LabStateRecord(
             LabId, _options.Prefix, Environment.ProcessId, ManifestDirectory, NodeNetns, BpfRoot, FlowLogDirectory,
-            _enforcer?.Description ?? "not started", [.. Pods.Select(LabPodRecord.From)]));
+            EnforcerDescription, [.. Pods.Select(LabPodRecord.From)]));
 
     public async ValueTask DisposeAsync()
     {
@@ -368,40 +492,41 @@ public sealed class LabDaemon : IAsyncDisposable
 
         _disposed = true;
         await _stop.CancelAsync();
-        _watcher?.Dispose();
-        if (_loop is not null)
+        if (_publisher is not null)
         {
-            try
-            {
-                await _loop.WaitAsync(TimeSpan.FromSeconds(10));
-            }
-            catch (Exception)
-            {
-                // The loop's own failures were logged; teardown goes on.
-            }
+            await _publisher.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        if (_source is IAsyncDisposable source)
-        {
-            await source.DisposeAsync();
-        }
-
-        foreach (PodListeners l in _listeners.Values)
-        {
-            await l.DisposeAsync();
-        }
-
-        _listeners.Clear();
         try
         {
-            _enforcer?.Dispose();
+            if (_agent is not null)
+            {
+                using CancellationTokenSource stopping = new(TimeSpan.FromSeconds(15));
+                await _agent.StopAsync(stopping.Token);
+            }
+        }
+        catch (Exception e)
+        {
+            LabLog.AgentStopFailed(_logger, e); // teardown goes on
         }
         finally
         {
+            _agent?.Dispose();
+            _client?.Dispose();
+            await _pods.DisposeAsync();
+            _placing.Dispose();
             IReadOnlyList<string> removed = LabTeardown.RemoveKernelState(_options.Prefix, LabId, BpfRoot);
             Store.Delete();
             LabLog.TornDown(_logger, LabId, string.Join(", ", removed));
             _stop.Dispose();
         }
+    }
+
+    /// <summary>The lab stops its agent itself when it is torn down: the agent takes none of the process's signals.</summary>
+    private sealed class LabAgentLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -16,7 +16,7 @@ public sealed record LabOptions(string ManifestDirectory, string StateDirectory)
     public string? FlowLogDirectory { get; init; }
 
     /// <summary>When set, flow lines also go to CloudWatch Logs (<c>--enable-cloudwatch-logs</c>).</summary>
-    public Pipeline.LabCloudWatch? CloudWatch { get; init; }
+    public LabCloudWatch? CloudWatch { get; init; }
 
     /// <summary>How often the folder is rescanned besides file-system notifications.</summary>
     public TimeSpan RescanInterval { get; init; } = TimeSpan.FromSeconds(2);

@@ -1,7 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Npa.Host.Lab.Output;
-using Npa.Host.Lab.Pipeline;
 using Npa.Resolver.Model;
 
 namespace Npa.Host.Lab;
@@ -74,7 +73,7 @@ public sealed class StarsDemo
         {
             await lab.StartAsync(ct);
             _out.WriteLine($"Lab {lab.LabId}: {lab.Pods.Count} pods in their own network namespaces, routed through {lab.NodeNetns}");
-            _out.WriteLine($"  enforcer: {lab.Enforcer.Description}");
+            _out.WriteLine($"  enforcer: {lab.EnforcerDescription}");
             foreach (LabPod p in lab.Pods)
             {
                 _out.WriteLine($"  {Letter(p.Pod),-2} {p.Pod,-28} {string.Join(", ", p.Ips),-12} host veth {p.HostVeth}");
@@ -123,7 +122,7 @@ public sealed class StarsDemo
     {
         _out.WriteLine(title);
         await lab.WaitProgrammedAsync(TimeSpan.FromSeconds(60), ct);
-        Declare(lab.Cluster);
+        Declare(lab.ClusterPods);
         IReadOnlyList<LabPod> pods = lab.Pods;
         IReadOnlyList<LabProbe> probes = LabProbeRunner.DefaultProbes(pods);
         ConnectivityReport observed = await LabProbeRunner.RunAsync(pods, probes, ct);
@@ -131,7 +130,7 @@ public sealed class StarsDemo
         WriteGrid(observed, pods);
         await Task.Delay(TimeSpan.FromMilliseconds(500), ct); // the flow-log writer flushes when idle
         WriteDeniedFlows(lab);
-        ConnectivityReport expected = lab.Resolver.Expect(lab.Cluster, probes);
+        ConnectivityReport expected = lab.Expect(probes);
         string stepName = title.Split('\n')[0];
         IReadOnlyList<string> diffs = ConnectivityReport.Differences(observed, expected);
         if (diffs.Count == 0)
@@ -207,9 +206,9 @@ public sealed class StarsDemo
     }
 
     /// <summary>Remembers each pod's first declared container port (its service port in the demo).</summary>
-    private void Declare(LabCluster cluster)
+    private void Declare(IReadOnlyList<PodInfo> pods)
     {
-        foreach (PodInfo p in cluster.Pods)
+        foreach (PodInfo p in pods)
         {
             if (p.Ports.Count > 0)
             {
@@ -220,18 +219,6 @@ public sealed class StarsDemo
 
     private void WriteDeniedFlows(LabDaemon lab)
     {
-        if (!lab.Enforcer.Enforces)
-        {
-            _out.WriteLine("  denied flows: none can be logged (no enforcer in this build)");
-            return;
-        }
-
-        if (lab.Enforcer.FlowLogProblem is { } problem)
-        {
-            _out.WriteLine($"  denied flows: not available (no flow logs: {problem})");
-            return;
-        }
-
         List<string> lines = [.. ReadNewFlowLogLines(lab.FlowLogDirectory).Where(l => l.Contains("DENY", StringComparison.OrdinalIgnoreCase))];
         if (lines.Count == 0)
         {

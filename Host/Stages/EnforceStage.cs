@@ -36,6 +36,7 @@ public sealed class EnforceStage(
                     StageLog.Removed(logger, change.Pod);
                 }
 
+                channels.Programmed.Writer.TryWrite(true);
                 metrics.ProgrammingLatency.Observe(time.GetElapsedTime(change.AcceptedTimestamp).TotalSeconds);
                 (int pods, long entries) = enforcer.Programmed;
                 metrics.ProgrammedPods.Set(pods);

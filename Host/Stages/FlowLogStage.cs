@@ -10,9 +10,12 @@ using Npa.FlowLogs.Formatting;
 using Npa.FlowLogs.Pipeline;
 using Npa.FlowLogs.Reading;
 using Npa.FlowLogs.Records;
+using Npa.Host.Channels;
+using Npa.Host.Daemons;
 using Npa.Host.Metrics;
 using Npa.Host.Options;
 using Npa.Resolver.MapState;
+using Npa.Resolver.Model;
 
 namespace Npa.Host.Stages;
 
@@ -29,8 +32,10 @@ public sealed class FlowLogStage(
     AgentOptions options,
     NodeEnforcer enforcer,
     INodePodDirectory resolver,
+    PipelineChannels channels,
     NpaMetrics metrics,
     TimeProvider time,
+    AgentHostOverrides overrides,
     ILogger<FlowLogStage> logger) : BackgroundService
 {
     private static readonly TimeSpan LookupRefresh = TimeSpan.FromSeconds(5);
@@ -50,11 +55,15 @@ public sealed class FlowLogStage(
         using HttpClient? http = options.EnableCloudWatchLogs ? new HttpClient { Timeout = TimeSpan.FromSeconds(30) } : null;
         await using CloudWatchShipper? shipper = http is null
             ? null
-            : FlowLogCloudWatchTarget.Resolve(options, Environment.GetEnvironmentVariable, FlowLogCloudWatchTarget.InstanceRegion)
-                .CreateShipper(http, new DefaultAwsCredentialSource(), counters, time, logger);
+            : FlowLogCloudWatchTarget.Resolve(options, overrides.Environment ?? Environment.GetEnvironmentVariable, FlowLogCloudWatchTarget.InstanceRegion)
+                .CreateShipper(http, overrides.AwsCredentials ?? new DefaultAwsCredentialSource(), counters, time, logger);
         shipper?.Start();
         using RingBufferReader reader = new(
-            new RingBufferReaderOptions { PinPath = Path.Combine(options.BpffsRoot, "maps", Npa.Enforcer.PinnedState.MapNames.Events) },
+            new RingBufferReaderOptions
+            {
+                PinPath = Path.Combine(options.BpffsRoot, "maps", Npa.Enforcer.PinnedState.MapNames.Events),
+                DropCounterPinPath = Path.Combine(options.BpffsRoot, "maps", Npa.Enforcer.PinnedState.MapNames.Stats),
+            },
             new VerdictEventDecoder(MonotonicClock.OffsetToUnixNs(time)), counters, logger);
         FlowLogPipeline pipeline = new(
             new FlowRecordEnricher(lookups, new EnforcerRuleLookup(enforcer), lookups),
@@ -84,14 +93,16 @@ public sealed class FlowLogStage(
     private async Task RefreshAsync(FlowLookupTable lookups, FlowLogCounters counters, CancellationToken cancellationToken)
     {
         using PeriodicTimer timer = new(LookupRefresh, time);
+        Task<bool>? tick = null;
         long ring = 0, reader = 0, file = 0, delivered = 0, dropped = 0, folded = 0, requests = 0;
-        do
+        while (true)
         {
+            channels.Programmed.Reader.TryRead(out _); // this refresh covers every change signalled so far
             lookups.Publish(
                 resolver.PodAddresses.SelectMany(kv => kv.Value.Select(ip =>
                     KeyValuePair.Create(FlowAddress.FromIPAddress(ip), new PodIdentity(kv.Key.Namespace, kv.Key.Name)))).DistinctBy(kv => kv.Key),
                 [],
-                []);
+                IsolatingPolicies());
             metrics.FlowLogDropped.WithLabels("ringbuffer").Inc(Math.Max(0, counters.RingBufferDrops - ring));
             metrics.FlowLogDropped.WithLabels("reader").Inc(Math.Max(0, counters.ReaderChannelDrops - reader));
             metrics.FlowLogDropped.WithLabels("file").Inc(Math.Max(0, counters.FileDropsChannelFull + counters.FileDropsIoError - file));
@@ -101,7 +112,33 @@ public sealed class FlowLogStage(
             metrics.FlowLogCloudWatchLines.WithLabels("folded").Inc(Math.Max(0, counters.CloudWatchFoldedLines - folded));
             metrics.FlowLogCloudWatchRequests.Inc(Math.Max(0, counters.CloudWatchRequests - requests));
             (delivered, dropped, folded, requests) = (counters.CloudWatchDelivered, counters.CloudWatchDropped, counters.CloudWatchFoldedLines, counters.CloudWatchRequests);
+
+            // The next refresh: when the enforce stage has programmed a change (so a new pod's first flows
+            // already carry its name), else on the periodic tick (counters).
+            tick ??= timer.WaitForNextTickAsync(cancellationToken).AsTask();
+            Task<bool> programmed = channels.Programmed.Reader.WaitToReadAsync(cancellationToken).AsTask();
+            Task<bool> next = await Task.WhenAny(tick, programmed);
+            if (!await next)
+            {
+                return;
+            }
+
+            if (next == tick)
+            {
+                tick = null;
+            }
         }
-        while (await timer.WaitForNextTickAsync(cancellationToken));
     }
+
+    /// <summary>Per programmed pod and isolated direction, the policies isolating it (DENY lines name them).</summary>
+    private IEnumerable<KeyValuePair<(PodIdentity, Direction), IReadOnlyList<string>>> IsolatingPolicies() =>
+        from status in enforcer.Pods()
+        where status.Policy is not null
+        from direction in new[] { Direction.Ingress, Direction.Egress }
+        where status.Policy![direction].Isolated
+        select KeyValuePair.Create(
+            (new PodIdentity(status.Pod.Namespace, status.Pod.Name), direction),
+            (IReadOnlyList<string>)[.. status.Policy![direction].IsolatingPolicies.Select(p => p.ToString())]) into isolation
+        group isolation by isolation.Key into pod
+        select pod.Last(); // a pod re-keyed by its uid is briefly known twice
 }

@@ -9,9 +9,11 @@ namespace Npa.Host.Stages;
 /// <summary>
 /// <see cref="IPodEnforcer"/> on the kernel: the <see cref="NodeEnforcer"/> facade, keyed by pod
 /// identity (namespace/name/uid). A pod the pipeline programs before any CNI call (present before
-/// the agent started) is attached first on the host veth the CNI naming rule gives it.
+/// the agent started) is attached first on the host veth the CNI naming rule gives it. Host veths
+/// live in the agent's own network namespace, or in <paramref name="hostVethNetns"/> (a path such as
+/// <c>/run/netns/node</c>) when the node is itself a namespace, as in the lab.
 /// </summary>
-public sealed class NodePodEnforcer(NodeEnforcer enforcer, EnforcingMode defaultMode, Func<ObjectRef, string?> uidOf) : IPodEnforcer
+public sealed class NodePodEnforcer(NodeEnforcer enforcer, EnforcingMode defaultMode, Func<ObjectRef, string?> uidOf, string? hostVethNetns = null) : IPodEnforcer
 {
     /// <summary>Used when the uid is not known yet (a CNI ADD that beats the pod's watch event).</summary>
     public const string UnknownUid = "unknown";
@@ -42,7 +44,7 @@ public sealed class NodePodEnforcer(NodeEnforcer enforcer, EnforcingMode default
         ArgumentNullException.ThrowIfNull(hostVeths);
         PodKey key = KeyOf(pod);
         // The enforcer programs a pod on one veth: the primary interface carries its pod IPs.
-        enforcer.EnsurePod(key, new PodAttachment(hostVeths[0]), mode);
+        enforcer.EnsurePod(key, new PodAttachment(hostVeths[0], hostVethNetns), mode);
     }
 
     public void Apply(PodPolicy policy)
@@ -51,7 +53,7 @@ public sealed class NodePodEnforcer(NodeEnforcer enforcer, EnforcingMode default
         PodKey key = KeyOf(policy.Pod);
         if (enforcer.GetPod(key) is null)
         {
-            enforcer.EnsurePod(key, new PodAttachment(HostVethName.For(policy.Pod.Namespace, policy.Pod.Name)), defaultMode);
+            enforcer.EnsurePod(key, new PodAttachment(HostVethName.For(policy.Pod.Namespace, policy.Pod.Name), hostVethNetns), defaultMode);
         }
 
         enforcer.Apply(key, policy);

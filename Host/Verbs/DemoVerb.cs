@@ -38,7 +38,7 @@ internal static class DemoVerb
             try
             {
                 StarsDemo run = new(Console.Out, Path.GetFullPath(demoDir), work, logger);
-                return await run.RunAsync(o => LabComposition.CreateDaemon(o, logger), ct);
+                return await run.RunAsync(o => new LabDaemon(o, logs), ct);
             }
             catch (LabException e)
             {

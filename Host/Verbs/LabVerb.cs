@@ -6,7 +6,6 @@ using Npa.FlowLogs.CloudWatch;
 using Npa.Host.Lab;
 using Npa.Host.Lab.Kernel;
 using Npa.Host.Lab.Output;
-using Npa.Host.Lab.Pipeline;
 
 namespace Npa.Host.Verbs;
 
@@ -129,7 +128,6 @@ internal static class LabVerb
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss ";
         }));
-        ILogger logger = logs.CreateLogger("npa.lab");
         using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
         {
@@ -141,12 +139,12 @@ internal static class LabVerb
             c.Cancel = true;
             stop.Cancel();
         });
-        await using LabDaemon daemon = LabComposition.CreateDaemon(options, logger);
+        await using LabDaemon daemon = new(options, logs);
         try
         {
             await daemon.StartAsync(stop.Token);
             File.WriteAllText(Path.Combine(options.StateDirectory, "daemon.pid"), Environment.ProcessId + "\n");
-            Console.Out.WriteLine($"lab {daemon.LabId} up: {daemon.Pods.Count} pods, node namespace {daemon.NodeNetns}, enforcer: {daemon.Enforcer.Description}");
+            Console.Out.WriteLine($"lab {daemon.LabId} up: {daemon.Pods.Count} pods, node namespace {daemon.NodeNetns}, enforcer: {daemon.EnforcerDescription}");
             string following = options.Kubeconfig is null ? daemon.ManifestDirectory : $"the API server of {options.Kubeconfig}";
             Console.Out.WriteLine($"following {following}; 'npa lab probe' to test, 'npa lab down' (or Ctrl-C) to stop");
             await Task.Delay(Timeout.Infinite, stop.Token);

@@ -51,6 +51,9 @@ internal sealed class LabTopology
         string netns = LabNames.PodNamespace(Prefix, LabId, pod);
         string veth = HostVethName.For(pod.Namespace, pod.Name);
         RemovePod(netns);
+        // The kernel frees a deleted namespace's veths asynchronously; a pod rebuilt at once would find its
+        // host veth's name still taken.
+        Shell.Run("ip", ["-n", NodeNetns, "link", "del", veth]);
         Shell.Ip(null, "netns", "add", netns);
         try
         {

@@ -7,7 +7,8 @@ using System.Text;
 using System.Text.Json;
 using Npa.Host.Lab;
 using Npa.Host.Lab.Kernel;
-using Npa.Host.Lab.Pipeline;
+using Npa.Enforcer;
+using Npa.Host.Stages;
 using Npa.Host.Lab.Traffic;
 using Npa.Resolver.MapState;
 using Npa.Resolver.Model;
@@ -38,7 +39,7 @@ internal static class LabThroughputBenchmark
         string labId = LabNames.NewLabId();
         LabTopology topology = new(prefix, labId);
         List<Row> rows = [];
-        IPodEnforcer? enforcer = null;
+        NodeEnforcer? node = null;
         PodListeners? echo = null;
         Process? iperfServer = null;
         try
@@ -52,26 +53,20 @@ internal static class LabThroughputBenchmark
 
             rows.Add(Measure("no program", client, seconds, roundTrips));
 
-            enforcer = LabComposition.Enforcer(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)(new LabEnforcerContext(topology.NodeNetns, LabNames.BpfRoot(prefix, labId), false,
-                Path.Combine(Path.GetTempPath(), prefix + "-flows")));
-            if (enforcer.Enforces)
+            // The agent's enforcer, on the node namespace's host veths as the lab runs it.
+            node = NodeEnforcer.Open(new EnforcerOptions { BpffsRoot = LabNames.BpfRoot(prefix, labId), ConntrackEntries = 65536 });
+            NodePodEnforcer enforcer = new(node, Npa.Enforcer.EnforcingMode.Standard, _ => null, NetNamespace.PathOf(topology.NodeNetns));
+            enforcer.EnsurePod(client.Pod, [client.HostVeth], Npa.Enforcer.EnforcingMode.Standard);
+            enforcer.EnsurePod(server.Pod, [server.HostVeth], Npa.Enforcer.EnforcingMode.Standard);
+            enforcer.Apply(new PodPolicy(client.Pod, client.Ips, DirectionPolicy.Open, DirectionPolicy.Open));
+            foreach (int entries in new[] { 10, 10_000 })
             {
-                enforcer.EnsurePod(client);
-                enforcer.EnsurePod(server);
-                enforcer.Apply(new PodPolicy(client.Pod, client.Ips, DirectionPolicy.Open, DirectionPolicy.Open));
-                foreach (int entries in new[] { 10, 10_000 })
-                {
-                    enforcer.Apply(ServerPolicy(server, entries));
-                    rows.Add(Measure($"eBPF, {entries:N0} entries", client, seconds, roundTrips));
-                }
+                enforcer.Apply(ServerPolicy(server, entries));
+                rows.Add(Measure($"eBPF, {entries:N0} entries", client, seconds, roundTrips));
+            }
 
-                enforcer.RemovePod(server.Pod);
-                enforcer.RemovePod(client.Pod);
-            }
-            else
-            {
-                Console.Out.WriteLine($"eBPF rows skipped: {enforcer.Description}");
-            }
+            enforcer.RemovePod(server.Pod);
+            enforcer.RemovePod(client.Pod);
 
             InstallIptables(topology.NodeNetns, server.HostVeth, 10_000);
             rows.Add(Measure("iptables, 10,000 stateless rules", client, seconds, roundTrips));
@@ -89,7 +84,7 @@ internal static class LabThroughputBenchmark
 
             iperfServer?.Dispose();
             echo?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
-            enforcer?.Dispose();
+            node?.Dispose();
             LabTeardown.RemoveKernelState(prefix, labId, LabNames.BpfRoot(prefix, labId));
         }
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npa.Host.Lab;
-using Npa.Host.Lab.Pipeline;
 
 namespace Npa.Host.Tests.Lab.Kernel;
 
@@ -33,11 +32,10 @@ public sealed class LabFixture : IAsyncDisposable
 
     public void Delete(string name) => File.Delete(Path.Combine(Manifests, name));
 
-    public async Task<LabDaemon> StartAsync(ILabPolicyResolver? resolver = null, PodEnforcerFactory? enforcer = null, LabCloudWatch? cloudWatch = null)
+    public async Task<LabDaemon> StartAsync(LabCloudWatch? cloudWatch = null, bool strict = false)
     {
-        LabOptions options = new(Manifests, StateDirectory) { Prefix = Prefix, RescanInterval = TimeSpan.FromMilliseconds(500), CloudWatch = cloudWatch };
-        Daemon = new LabDaemon(options, LabComposition.ClusterSource(), resolver ?? LabComposition.Resolver(),
-            enforcer ?? LabComposition.Enforcer(NullLogger.Instance), NullLogger.Instance);
+        LabOptions options = new(Manifests, StateDirectory) { Prefix = Prefix, RescanInterval = TimeSpan.FromMilliseconds(500), CloudWatch = cloudWatch, Strict = strict };
+        Daemon = new LabDaemon(options, NullLoggerFactory.Instance);
         await Daemon.StartAsync(CancellationToken.None).WaitAsync(Npa.Tests.Shared.TestTimeouts.Default);
         return Daemon;
     }

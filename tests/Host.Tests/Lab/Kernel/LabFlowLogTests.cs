@@ -4,7 +4,6 @@ using Npa.FlowLogs.CloudWatch;
 using Npa.FlowLogs.Tests.CloudWatch;
 using Npa.Host.Lab;
 using Npa.Host.Lab.Output;
-using Npa.Host.Lab.Pipeline;
 using Npa.Resolver.Model;
 using Npa.Tests.Shared;
 
@@ -43,7 +42,6 @@ public class LabFlowLogTests
                     - port: 80
             """);
         LabDaemon daemon = await lab.StartAsync();
-        Assert.True(daemon.Enforcer.Enforces, $"the lab runs without an enforcer: {daemon.Enforcer.Description}");
 
         ConnectivityReport report = await LabProbeRunner.RunAsync(daemon.Pods, [new LabPort(Protocol.Tcp, 80)], CancellationToken.None).WaitAsync(TestTimeouts.Default);
         Assert.True(report.Probes[0].Matrix["x/a"]["x/b"], "x/a -> x/b is allowed by x/b-from-a");
@@ -105,7 +103,7 @@ public class LabFlowLogTests
               policyTypes: [Ingress]
             """);
         LabDaemon daemon = await lab.StartAsync(cloudWatch: cloudWatch);
-        Assert.Contains("CloudWatch Logs /aws/k8s-cluster/cluster", daemon.Enforcer.Description, StringComparison.Ordinal);
+        Assert.Contains("CloudWatch Logs /aws/k8s-cluster/cluster", daemon.EnforcerDescription, StringComparison.Ordinal);
 
         ConnectivityReport report = await LabProbeRunner.RunAsync(daemon.Pods, [new LabPort(Protocol.Tcp, 80)], CancellationToken.None).WaitAsync(TestTimeouts.Default);
         Assert.False(report.Probes[0].Matrix["x/a"]["x/b"]);

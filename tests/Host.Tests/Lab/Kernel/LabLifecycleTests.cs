@@ -57,7 +57,6 @@ public class LabLifecycleTests
               policyTypes: [Ingress]
             """);
         LabDaemon daemon = await lab.StartAsync();
-        Assert.True(daemon.Enforcer.Enforces, $"the lab runs without an enforcer: {daemon.Enforcer.Description}");
 
         ConnectivityReport report = await LabProbeRunner.RunAsync(daemon.Pods, LabProbeRunner.DefaultProbes(daemon.Pods), CancellationToken.None).WaitAsync(TestTimeouts.Default);
 
@@ -75,6 +74,33 @@ public class LabLifecycleTests
         await daemon.WaitProgrammedAsync(TestTimeouts.Default, CancellationToken.None).WaitAsync(TestTimeouts.Default);
         ConnectivityReport after = await LabProbeRunner.RunAsync(daemon.Pods, LabProbeRunner.DefaultProbes(daemon.Pods), CancellationToken.None).WaitAsync(TestTimeouts.Default);
         Assert.All(after.Probes, p => Assert.True(p.Matrix["x/a"]["x/b"], $"{p.Probe} x/a -> x/b after the policy is deleted"));
+    }
+
+    [NetnsFact]
+    public async Task Up_Strict_EnforcesAsTheResolverSays_OncePoliciesAreProgrammed()
+    {
+        await using LabFixture lab = new();
+        WriteThreePods(lab);
+        lab.Write("deny.yaml", """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata:
+              namespace: x
+              name: deny-b
+            spec:
+              podSelector:
+                matchLabels:
+                  pod: b
+              policyTypes: [Ingress]
+            """);
+        LabDaemon daemon = await lab.StartAsync(strict: true);
+
+        // Strict pods start denied; every pod, isolated or not, is open exactly as far as its programmed policy says.
+        IReadOnlyList<LabProbe> probes = LabProbeRunner.DefaultProbes(daemon.Pods);
+        ConnectivityReport observed = await LabProbeRunner.RunAsync(daemon.Pods, probes, CancellationToken.None).WaitAsync(TestTimeouts.Default);
+        Assert.Empty(ConnectivityReport.Differences(observed, daemon.Expect(probes)));
+        Assert.True(observed.Probes[0].Matrix["x/b"]["y/c"], "y/c is isolated by no policy");
+        Assert.False(observed.Probes[0].Matrix["y/c"]["x/b"], "x/b is isolated by deny-b");
     }
 
     [NetnsFact]

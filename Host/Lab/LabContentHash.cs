@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Npa.Host.Lab.Pipeline;
+namespace Npa.Host.Lab;
 
 /// <summary>
 /// A hash of everything in a manifest folder (relative names and bytes of *.yaml, *.yml, *.json). The
