@@ -216,7 +216,7 @@ public sealed class LabDaemon : IAsyncDisposable
     /// one per probe, each evaluated as the <see cref="Probe"/> <c>npa matrix</c> takes. A named probe to a
     /// destination that declares no such port is null, as the lab reports it: it cannot be probed.
     /// </summary>
-    public ConnectivityReport Expect(IReadOnlyList<LabProbe> probes)
+    public ConnectivityReport Expect(IReadOnlyList<LabProbe> probes, IpFamily family = IpFamily.Any)
     {
         ArgumentNullException.ThrowIfNull(probes);
         ResolvedCluster resolved = Volatile.Read(ref _published);
@@ -237,7 +237,8 @@ public sealed class LabDaemon : IAsyncDisposable
                     return null;
                 }
 
-                return VerdictEvaluator.Evaluate(resolved, from, to, probe).Allowed;
+                ConnectionVerdict verdict = VerdictEvaluator.Evaluate(resolved, from, to, probe, family);
+                return verdict.FromIp is null ? null : verdict.Allowed; // no address of the family on both: not probed either
             }));
         }
 

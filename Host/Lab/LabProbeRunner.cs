@@ -19,7 +19,8 @@ public static class LabProbeRunner
     public static IReadOnlyList<LabProbe> DefaultProbes(IEnumerable<LabPod> pods) =>
         [.. pods.SelectMany(p => p.Ports).Distinct().Order().Select(LabProbe.Number)];
 
-    public static async Task<ConnectivityReport> RunAsync(IReadOnlyList<LabPod> pods, IReadOnlyList<LabProbe> probes, CancellationToken ct)
+    public static async Task<ConnectivityReport> RunAsync(IReadOnlyList<LabPod> pods, IReadOnlyList<LabProbe> probes, CancellationToken ct,
+        Npa.Resolver.Verdicts.IpFamily family = Npa.Resolver.Verdicts.IpFamily.Any)
     {
         Dictionary<(LabProbe, string, string), ProbeOutcome> outcomes = [];
         List<(LabProbe Probe, LabPod From, LabPod To)> work = [];
@@ -39,7 +40,7 @@ public static class LabProbeRunner
 
         await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (w, token) =>
         {
-            ProbeOutcome o = await Prober.ProbeAsync(w.From, w.To, w.Probe, ProbeTimeout, token);
+            ProbeOutcome o = await Prober.ProbeAsync(w.From, w.To, w.Probe, ProbeTimeout, token, family);
             lock (outcomes)
             {
                 outcomes[(w.Probe, w.From.Pod.ToString(), w.To.Pod.ToString())] = o;
@@ -68,6 +69,6 @@ public static class LabProbeRunner
             }));
         }
 
-        return new ConnectivityReport(result, [.. unprobed.Select(kv => kv.Value == 1 ? kv.Key : $"{kv.Key} ({kv.Value} cells)")]);
+        return new ConnectivityReport(result, [.. unprobed.Select(kv => kv.Value == 1 ? kv.Key : $"{kv.Key} ({kv.Value} cells)")]) { Family = family };
     }
 }

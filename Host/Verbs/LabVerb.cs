@@ -218,7 +218,13 @@ internal static class LabVerb
         output.AcceptOnlyFromAmong("table", "json");
         Option<int> wait = new("--wait") { Description = "Seconds to wait for programming", DefaultValueFactory = _ => 60 };
         Option<string> stateDir = StateDirOption();
+        Option<string> family = new("--family")
+        {
+            Description = "ipv4, ipv6, or any (default: IPv4, and IPv6 where IPv4 is blocked; allowed when either gets through, as npa matrix judges any)",
+            DefaultValueFactory = _ => "any",
+        };
         probe.Options.Add(probes);
+        probe.Options.Add(family);
         probe.Options.Add(output);
         probe.Options.Add(wait);
         probe.Options.Add(stateDir);
@@ -227,6 +233,11 @@ internal static class LabVerb
             try
             {
                 IReadOnlyList<LabProbe>? given = pr.GetValue(probes) is { Length: > 0 } texts ? [.. texts.Select(LabProbeSpec.Parse)] : null;
+                if (!Npa.Resolver.Verdicts.IpFamilies.TryParse(pr.GetValue(family), out Npa.Resolver.Verdicts.IpFamily ipFamily))
+                {
+                    throw new LabException($"--family '{pr.GetValue(family)}' is not one of ipv4, ipv6, any");
+                }
+
                 LabStateStore store = new(Path.GetFullPath(pr.GetValue(stateDir)!));
                 LabStateRecord state = store.ReadState() ?? throw new LabException($"no lab in {store.Directory}; start one with 'npa lab up -f DIR'");
                 if (!Signals.IsAlive(state.Pid))
@@ -239,7 +250,7 @@ internal static class LabVerb
                 List<LabPod> pods = [.. state.Pods.Select(p => p.ToLabPod())];
                 IReadOnlyList<LabProbe> ports = given ?? LabProbeRunner.DefaultProbes(pods);
                 state.RequirePortNamesFor(ports);
-                ConnectivityReport report = await LabProbeRunner.RunAsync(pods, ports, ct);
+                ConnectivityReport report = await LabProbeRunner.RunAsync(pods, ports, ct, ipFamily);
                 report = report with { Diagnostics = [.. programmed.Diagnostics, .. report.Diagnostics] };
                 if (!state.Enforcer.StartsWith("eBPF", StringComparison.Ordinal))
                 {

@@ -12,6 +12,7 @@ public static class ConnectivityFormatter
         using (Utf8JsonWriter w = new(ms, new JsonWriterOptions { Indented = false }))
         {
             w.WriteStartObject();
+            w.WriteString("family", Npa.Resolver.Verdicts.IpFamilies.ToText(report.Family));
             w.WriteStartArray("probes");
             foreach (ConnectivityProbe p in report.Probes)
             {

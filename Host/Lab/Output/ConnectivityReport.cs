@@ -12,6 +12,9 @@ public sealed record ConnectivityProbe(LabProbe Probe, IReadOnlyDictionary<strin
 /// <summary>Every probe plus what went wrong, in the shape <c>npa matrix</c> prints.</summary>
 public sealed record ConnectivityReport(IReadOnlyList<ConnectivityProbe> Probes, IReadOnlyList<string> Diagnostics)
 {
+    /// <summary>The address family the cells are for (<c>any</c>: allowed when some family both pods have is).</summary>
+    public Npa.Resolver.Verdicts.IpFamily Family { get; init; } = Npa.Resolver.Verdicts.IpFamily.Any;
+
     /// <summary>
     /// Cells where two reports disagree, as "TCP/80 a/b -> c/d: observed X, expected Y". An unprobed cell
     /// counts unless the expected side says it cannot be probed either (a named port the destination lacks).

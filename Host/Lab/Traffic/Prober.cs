@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Npa.Host.Lab.Kernel;
 using Npa.Resolver.Model;
+using Npa.Resolver.Verdicts;
 
 namespace Npa.Host.Lab.Traffic;
 
@@ -16,27 +17,53 @@ public static class Prober
     /// Probes <paramref name="to"/> on the port <paramref name="probe"/> stands for there: its number, or the
     /// port the destination declares under the probe's name (unsupported when it declares none).
     /// </summary>
-    public static Task<ProbeOutcome> ProbeAsync(LabPod from, LabPod to, LabProbe probe, TimeSpan timeout, CancellationToken ct) =>
+    public static Task<ProbeOutcome> ProbeAsync(LabPod from, LabPod to, LabProbe probe, TimeSpan timeout, CancellationToken ct, IpFamily family = IpFamily.Any) =>
         probe.On(to) is { } port
-            ? ProbeAsync(from, to, port, timeout, ct)
+            ? ProbeAsync(from, to, port, timeout, ct, family)
             : Task.FromResult(ProbeOutcome.Unsupported(NoSuchName(to, probe)));
 
     /// <summary>The diagnostic for a named probe to a pod that does not declare the name.</summary>
     public static string NoSuchName(LabPod to, LabProbe probe) =>
         $"{to.Pod} declares no {probe.Protocol.ToString().ToUpperInvariant()} port named '{probe.PortName}'";
 
-    public static async Task<ProbeOutcome> ProbeAsync(LabPod from, LabPod to, LabPort port, TimeSpan timeout, CancellationToken ct)
+    /// <summary>
+    /// Probes over <paramref name="family"/>: one family only; or, for <see cref="IpFamily.Any"/>, IPv4 and then,
+    /// unless IPv4 got through, IPv6, allowed when either is (as <c>npa matrix</c> judges <c>any</c>), so a
+    /// dual-stack pair open over one family only is never reported blocked.
+    /// </summary>
+    public static async Task<ProbeOutcome> ProbeAsync(LabPod from, LabPod to, LabPort port, TimeSpan timeout, CancellationToken ct, IpFamily family = IpFamily.Any)
     {
-        IPAddress? dst = PickAddress(from, to);
-        if (dst is null)
-        {
-            return ProbeOutcome.Unsupported($"{from.Pod} and {to.Pod} share no address family");
-        }
-
         if (!to.Ports.Contains(port))
         {
             return ProbeOutcome.Unsupported($"{to.Pod} has no {port} listener in the lab");
         }
+
+        ProbeOutcome? result = null;
+        foreach (AddressFamily af in family.AddressFamilies())
+        {
+            IPAddress? dst = to.Ips.FirstOrDefault(i => i.AddressFamily == af);
+            if (dst is null || !from.Ips.Any(i => i.AddressFamily == af))
+            {
+                continue;
+            }
+
+            ProbeOutcome outcome = await ProbeOnce(from, dst, port, timeout, ct);
+            result = result is { Verdict: ProbeVerdict.Denied } denied && outcome.Verdict == ProbeVerdict.Allowed
+                ? ProbeOutcome.Allowed($"{outcome.Detail} (IPv4 blocked: {denied.Detail})")
+                : result ?? outcome;
+            if (outcome.Verdict == ProbeVerdict.Allowed)
+            {
+                break;
+            }
+        }
+
+        return result ?? ProbeOutcome.Unsupported(family == IpFamily.Any
+            ? $"{from.Pod} and {to.Pod} share no address family"
+            : $"{from.Pod} and {to.Pod} do not both have an {(family == IpFamily.IPv4 ? "IPv4" : "IPv6")} address");
+    }
+
+    private static async Task<ProbeOutcome> ProbeOnce(LabPod from, IPAddress dst, LabPort port, TimeSpan timeout, CancellationToken ct)
+    {
 
         using CancellationTokenSource deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
@@ -54,20 +81,6 @@ public static class Prober
         {
             return ProbeOutcome.Denied($"no answer from {dst} {port} within {timeout.TotalMilliseconds:0} ms");
         }
-    }
-
-    private static IPAddress? PickAddress(LabPod from, LabPod to)
-    {
-        foreach (AddressFamily family in new[] { AddressFamily.InterNetwork, AddressFamily.InterNetworkV6 })
-        {
-            IPAddress? d = to.Ips.FirstOrDefault(i => i.AddressFamily == family);
-            if (d is not null && from.Ips.Any(i => i.AddressFamily == family))
-            {
-                return d;
-            }
-        }
-
-        return null;
     }
 
     private static Socket SocketIn(LabPod pod, AddressFamily family, SocketType type, ProtocolType protocol) =>
