@@ -54,16 +54,6 @@ public sealed class PolicyEndpointQueue
         }
     }
 
-    /// <summary>True when <paramref name="set"/> is still the newest wanted state of its policy.</summary>
-    public bool IsNewest(PolicyEndpointSet set)
-    {
-        ArgumentNullException.ThrowIfNull(set);
-        lock (_gate)
-        {
-            return _latest.TryGetValue(set.Policy, out PolicyEndpointSet? newest) && ReferenceEquals(newest, set);
-        }
-    }
-
     /// <summary>Every policy's newest set becomes pending again (a new leadership term checks them all; unchanged ones cost no write).</summary>
     public void MarkAllPending()
     {

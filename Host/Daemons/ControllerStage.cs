@@ -80,9 +80,12 @@ public sealed class ControllerStage(
 
                     _firstLists = null;
                     sink.MarkSeeded();
+                    // Every policy, taking what the resolver recorded meanwhile so it is not rebuilt a second time.
+                    _dirty.UnionWith(state.TakePolicyEndpointChanges());
                     _dirty.UnionWith(state.Index.Policies.Select(p => p.Ref));
-                    _dirty.UnionWith(sink.KnownPolicies().Select(p => new ObjectRef(p.Namespace, p.Name)));
-                    int policies = state.Index.Policies.Count(), pods = state.Index.PodsByRef.Count, published = sink.KnownPolicies().Count;
+                    IReadOnlyList<PolicyReference> existing = sink.KnownPolicies();
+                    _dirty.UnionWith(existing.Select(p => new ObjectRef(p.Namespace, p.Name)));
+                    int policies = state.Index.Policies.Count(), pods = state.Index.PodsByRef.Count, published = existing.Count;
                     ControllerLog.FirstListsComplete(logger, policies, pods, published);
                 }
 

@@ -7,7 +7,4 @@ namespace Npa.Host.Daemons;
 /// (null when the policy is gone and its objects are to be deleted), the NetworkPolicy's uid for the
 /// ownerReference, and the nodes of the pods it selects (the node-scoped labels).
 /// </summary>
-public sealed record PolicyEndpointSet(PolicyReference Policy, string PolicyUid, PolicyEndpointSpec? Desired, IReadOnlyList<string> Nodes)
-{
-    public bool Deleted => Desired is null;
-}
+public sealed record PolicyEndpointSet(PolicyReference Policy, string PolicyUid, PolicyEndpointSpec? Desired, IReadOnlyList<string> Nodes);

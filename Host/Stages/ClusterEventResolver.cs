@@ -86,18 +86,7 @@ public sealed class ClusterEventResolver(string? nodeName = null) : IDesiredPoli
     public PodPolicyChanges Apply(Ev.ClusterEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        ResolverEvent? input = e switch
-        {
-            Ev.NamespaceUpserted x => new ResolverEvent.NamespaceUpserted(x.Namespace),
-            Ev.NamespaceDeleted x => new ResolverEvent.NamespaceDeleted(x.Name),
-            Ev.PodUpserted x => new ResolverEvent.PodUpserted(x.Pod),
-            Ev.PodDeleted x => new ResolverEvent.PodDeleted(x.Pod),
-            Ev.PolicyUpserted x => new ResolverEvent.PolicyUpserted(x.Policy),
-            Ev.PolicyDeleted x => new ResolverEvent.PolicyDeleted(x.Policy),
-            Ev.ServiceUpserted x => new ResolverEvent.ServiceUpserted(x.Service),
-            Ev.ServiceDeleted x => new ResolverEvent.ServiceDeleted(x.Service),
-            _ => null,
-        };
+        ResolverEvent? input = ToResolverEvent(e);
         if (input is null)
         {
             return PodPolicyChanges.None;

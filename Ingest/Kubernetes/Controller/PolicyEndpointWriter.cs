@@ -66,11 +66,6 @@ public sealed class PolicyEndpointWriter
         _time = time ?? TimeProvider.System;
     }
 
-    /// <summary>Writes made so far (creates, patches and deletes that the API server accepted).</summary>
-    public long Writes => Interlocked.Read(ref _writes);
-
-    private long _writes;
-
     /// <summary>
     /// An object as the informer reports it. Returns true when it differs from what the writer knew (a new
     /// object, or content or managed labels changed by someone else): its policy needs a reconcile. The
@@ -105,21 +100,7 @@ public sealed class PolicyEndpointWriter
     {
         lock (_knownGate)
         {
-            if (_deletedByUs.Remove(endpoint) || !_policyOf.Remove(endpoint, out PolicyReference? policy))
-            {
-                return null;
-            }
-
-            if (_known.TryGetValue(policy, out Dictionary<string, Known>? objects))
-            {
-                objects.Remove(endpoint.Name);
-                if (objects.Count == 0)
-                {
-                    _known.Remove(policy);
-                }
-            }
-
-            return policy;
+            return _deletedByUs.Remove(endpoint) ? null : Unstore(endpoint);
         }
     }
 
@@ -138,15 +119,6 @@ public sealed class PolicyEndpointWriter
         lock (_knownGate)
         {
             return [.. _known.Keys];
-        }
-    }
-
-    /// <summary>The objects of one policy as the writer knows them, by name.</summary>
-    public IReadOnlyList<PolicyEndpointSpec> KnownObjects(PolicyReference policy)
-    {
-        lock (_knownGate)
-        {
-            return _known.TryGetValue(policy, out Dictionary<string, Known>? objects) ? [.. objects.Values.Select(k => k.Spec).OrderBy(s => s.Name, StringComparer.Ordinal)] : [];
         }
     }
 
@@ -378,7 +350,6 @@ public sealed class PolicyEndpointWriter
         ReconcileResult outcome = new(created, patched, deleted, unchanged);
         if (outcome.Changed)
         {
-            Interlocked.Add(ref _writes, created + patched + deleted);
             KubernetesLog.PolicyEndpointsReconciled(_logger, policy.Namespace, policy.Name, created, patched, deleted, unchanged);
         }
 
@@ -458,26 +429,7 @@ public sealed class PolicyEndpointWriter
 
     private async Task ListNamespaceAsync(string ns, CancellationToken cancellationToken)
     {
-
-        object response = await CallAsync(
-            "list",
-            ns,
-            token => _client.CustomObjects.ListNamespacedCustomObjectAsync(
-                ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, ns, ApiResource.PolicyEndpointPlural,
-                cancellationToken: token),
-            cancellationToken).ConfigureAwait(false);
-        List<Known> listed = [];
-        if (ToNode(response)?["items"] is JsonArray items)
-        {
-            foreach (JsonObject item in items.OfType<JsonObject>())
-            {
-                if (Read(item) is Known k)
-                {
-                    listed.Add(k);
-                }
-            }
-        }
-
+        List<Known> listed = await ListAsync(ns, cancellationToken).ConfigureAwait(false);
         lock (_knownGate)
         {
             foreach (Known k in listed)
@@ -515,26 +467,39 @@ public sealed class PolicyEndpointWriter
 
     private async Task RelistPolicyAsync(PolicyReference policy, CancellationToken cancellationToken)
     {
+        List<Known> listed = await ListAsync(policy.Namespace, cancellationToken).ConfigureAwait(false);
+        lock (_knownGate)
+        {
+            foreach (Known k in listed.Where(k => k.Spec.PolicyRef == policy))
+            {
+                Store(k);
+            }
+        }
+    }
+
+    /// <summary>Every PolicyEndpoint of a namespace as the server holds it now.</summary>
+    private async Task<List<Known>> ListAsync(string ns, CancellationToken cancellationToken)
+    {
         object response = await CallAsync(
             "list",
-            policy.Namespace,
+            ns,
             token => _client.CustomObjects.ListNamespacedCustomObjectAsync(
-                ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, policy.Namespace, ApiResource.PolicyEndpointPlural,
+                ApiResource.PolicyEndpointGroup, ApiResource.PolicyEndpointVersion, ns, ApiResource.PolicyEndpointPlural,
                 cancellationToken: token),
             cancellationToken).ConfigureAwait(false);
+        List<Known> listed = [];
         if (ToNode(response)?["items"] is JsonArray items)
         {
-            lock (_knownGate)
+            foreach (JsonObject item in items.OfType<JsonObject>())
             {
-                foreach (JsonObject item in items.OfType<JsonObject>())
+                if (Read(item) is Known k)
                 {
-                    if (Read(item) is Known k && k.Spec.PolicyRef == policy)
-                    {
-                        Store(k);
-                    }
+                    listed.Add(k);
                 }
             }
         }
+
+        return listed;
     }
 
     /// <summary>
@@ -568,15 +533,7 @@ public sealed class PolicyEndpointWriter
     {
         lock (_knownGate)
         {
-            if (_policyOf.Remove(endpoint, out PolicyReference? policy) && _known.TryGetValue(policy, out Dictionary<string, Known>? objects))
-            {
-                objects.Remove(endpoint.Name);
-                if (objects.Count == 0)
-                {
-                    _known.Remove(policy);
-                }
-            }
-
+            Unstore(endpoint);
             if (_seeded)
             {
                 // The informer's DELETED (or an older report) may still arrive: it must not bring the object back.
@@ -592,13 +549,9 @@ public sealed class PolicyEndpointWriter
     private void Store(Known known)
     {
         ObjectRef key = new(known.Spec.Namespace, known.Name);
-        if (_policyOf.TryGetValue(key, out PolicyReference? before) && before != known.Spec.PolicyRef && _known.TryGetValue(before, out Dictionary<string, Known>? old))
+        if (_policyOf.TryGetValue(key, out PolicyReference? before) && before != known.Spec.PolicyRef)
         {
-            old.Remove(known.Name);
-            if (old.Count == 0)
-            {
-                _known.Remove(before);
-            }
+            Unstore(key);
         }
 
         _policyOf[key] = known.Spec.PolicyRef;
@@ -609,6 +562,26 @@ public sealed class PolicyEndpointWriter
         }
 
         objects[known.Name] = known;
+    }
+
+    /// <summary>Forgets one object (the caller holds the lock); returns the policy it belonged to, or null when it was not known.</summary>
+    private PolicyReference? Unstore(ObjectRef endpoint)
+    {
+        if (!_policyOf.Remove(endpoint, out PolicyReference? policy))
+        {
+            return null;
+        }
+
+        if (_known.TryGetValue(policy, out Dictionary<string, Known>? objects))
+        {
+            objects.Remove(endpoint.Name);
+            if (objects.Count == 0)
+            {
+                _known.Remove(policy);
+            }
+        }
+
+        return policy;
     }
 
     private static ulong Version(string? resourceVersion) =>
